@@ -1,0 +1,169 @@
+"""Chapter 1, the three steps of machine learning: model y = b + w*x, a loss, gradient descent.
+
+The whole lesson is plain autograd on two parameters, so every number on the page can be
+checked by hand: the loss surface is the same loss evaluated on a (b, w) grid, and the
+path is what `loss.backward()` and `p -= lr * p.grad` produce step by step.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import torch
+
+from core.lab import Progress, check_choice, check_int, check_range, generator, report
+
+LOSSES = ("mse", "mae")
+# The page offers learning rates on a 1-2-5 log ladder, from hopelessly slow to divergent.
+LR_CHOICES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 1.0, 2.0)
+BLOWUP = 1e8  # a loss above this (or inf/NaN) means the run diverged; we stop it there
+
+
+@dataclass(frozen=True)
+class GDConfig:
+    """Everything that determines one gradient-descent run, seed included."""
+
+    loss: str = "mse"  # "mse" (mean squared error) or "mae" (mean absolute error)
+    lr: float = 0.1  # 1e-4..2: above ~0.45 MSE diverges on this data (see lr_limit)
+    steps: int = 200  # 1..1000: every step is one full-batch gradient step
+    b0: float = -4.0  # starting bias, -10..10
+    w0: float = -3.0  # starting slope, -10..10
+    outlier: bool = False  # add one far-off point to show MSE's sensitivity
+    n: int = 20  # 5..200 data points
+    noise: float = 0.3  # 0..3, std of the noise around the trend
+    seed: int = 0  # 0..9999
+
+    def __post_init__(self):
+        check_choice("loss", self.loss, LOSSES)
+        check_range("lr", self.lr, 1e-5, 2.0)
+        check_int("steps", self.steps, 1, 1000)
+        check_range("b0", self.b0, -10, 10)
+        check_range("w0", self.w0, -10, 10)
+        check_choice("outlier", self.outlier, (True, False))
+        check_int("n", self.n, 5, 200)
+        check_range("noise", self.noise, 0, 3)
+        check_int("seed", self.seed, 0, 9999)
+
+
+@dataclass(frozen=True)
+class GDResult:
+    """Tidy frames for the three charts, plus the numbers the takeaway quotes."""
+
+    data: pd.DataFrame  # x, y, outlier (bool)
+    path: pd.DataFrame  # step, b, w, loss — one row per parameter state, step 0 = start
+    surface: pd.DataFrame  # b, w, loss — the loss on a grid around the path
+    diverged: bool  # loss became inf/NaN or exceeded BLOWUP; the path stops there
+    best_b: float  # the exact minimiser (least squares for MSE, best line through two points for MAE)
+    best_w: float
+    best_loss: float
+    clean_b: float  # the exact minimiser without the outlier: how far did one point pull the fit?
+    clean_w: float
+    lr_limit: float  # MSE only: gradient descent diverges for lr > 2 / largest Hessian eigenvalue
+
+
+def make_data(cfg: GDConfig) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Noisy points around y = 1 + 2x on x in [0, 2]; optionally one outlier far above."""
+    g = generator(cfg.seed)
+    x = torch.rand(cfg.n, generator=g, dtype=torch.float64) * 2  # (N,)
+    y = 1 + 2 * x + cfg.noise * torch.randn(cfg.n, generator=g, dtype=torch.float64)
+    is_out = torch.zeros(cfg.n, dtype=torch.bool)
+    if cfg.outlier:  # a single wild reading at the right edge, 10 units above the trend
+        x = torch.cat([x, torch.tensor([1.9], dtype=torch.float64)])
+        y = torch.cat([y, torch.tensor([1 + 2 * 1.9 + 10.0], dtype=torch.float64)])
+        is_out = torch.cat([is_out, torch.tensor([True])])
+    return x, y, is_out
+
+
+def loss_fn(kind: str, b: torch.Tensor, w: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Loss of y_hat = b + w*x; b and w may carry grid dims in front: b (...,1) x (N,) -> (...)."""
+    e = b + w * x - y  # (..., N) residuals
+    return (e**2).mean(-1) if kind == "mse" else e.abs().mean(-1)
+
+
+def best_fit(kind: str, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+    """The exact minimiser: closed-form least squares for MSE, a fine grid + refinement for MAE."""
+    X = torch.stack([torch.ones_like(x), x], 1)  # (N, 2)
+    b, w = torch.linalg.lstsq(X, y.unsqueeze(1)).solution.squeeze(1).tolist()
+    if kind == "mse":
+        return b, w
+    # MAE: convex and piecewise linear, optimum passes through two data points; check all pairs.
+    i, j = torch.triu_indices(len(x), len(x), 1)
+    ok = (x[i] - x[j]).abs() > 1e-12
+    w_c = (y[i] - y[j])[ok] / (x[i] - x[j])[ok]  # (P,)
+    b_c = y[i][ok] - w_c * x[i][ok]
+    losses = loss_fn("mae", b_c.unsqueeze(1), w_c.unsqueeze(1), x, y)  # (P,)
+    k = int(losses.argmin())
+    return float(b_c[k]), float(w_c[k])
+
+
+def descend(cfg: GDConfig, x: torch.Tensor, y: torch.Tensor, progress: Progress | None = None) -> tuple[list[dict], bool]:
+    """Run plain gradient descent with autograd; return one row per step and whether it diverged."""
+    b = torch.tensor(cfg.b0, dtype=torch.float64, requires_grad=True)
+    w = torch.tensor(cfg.w0, dtype=torch.float64, requires_grad=True)
+    rows: list[dict] = []
+    every = max(1, cfg.steps // 10)
+    for step in range(cfg.steps + 1):
+        loss = loss_fn(cfg.loss, b, w, x, y)  # () scalar
+        value = loss.item()
+        if not (value < BLOWUP):  # catches inf and NaN too
+            return rows, True
+        rows.append({"step": step, "b": b.item(), "w": w.item(), "loss": value})
+        if step == cfg.steps:
+            break
+        loss.backward()
+        with torch.no_grad():
+            b -= cfg.lr * b.grad
+            w -= cfg.lr * w.grad
+        b.grad, w.grad = None, None
+        if step % every == 0:
+            report(progress, step / cfg.steps, rows)
+    return rows, False
+
+
+def surface(cfg: GDConfig, x: torch.Tensor, y: torch.Tensor, path: pd.DataFrame, best: tuple[float, float], n: int = 61) -> pd.DataFrame:
+    """Loss on an n x n (b, w) grid covering the start, the optimum and the (finite) path, capped at 40 wide."""
+    bs = [cfg.b0, best[0], *path.b.clip(-20, 20)]
+    ws = [cfg.w0, best[1], *path.w.clip(-20, 20)]
+    pad = 1.0
+    b_grid = torch.linspace(min(bs) - pad, max(bs) + pad, n, dtype=torch.float64)  # (n,)
+    w_grid = torch.linspace(min(ws) - pad, max(ws) + pad, n, dtype=torch.float64)  # (n,)
+    B, W = torch.meshgrid(b_grid, w_grid, indexing="ij")  # (n, n) each
+    L = loss_fn(cfg.loss, B.unsqueeze(-1), W.unsqueeze(-1), x, y)  # (n, n)
+    return pd.DataFrame({"b": B.flatten().numpy(), "w": W.flatten().numpy(), "loss": L.flatten().numpy()})
+
+
+def lr_limit(x: torch.Tensor) -> float:
+    """Largest stable learning rate for MSE: 2 / lambda_max of the Hessian 2/N * X^T X."""
+    X = torch.stack([torch.ones_like(x), x], 1)  # (N, 2)
+    H = 2 * X.T @ X / len(x)  # (2, 2), constant: the MSE surface is an exact quadratic bowl
+    return float(2 / torch.linalg.eigvalsh(H).max())
+
+
+def run(cfg: GDConfig, progress: Progress | None = None) -> GDResult:
+    """Make the data, descend, and measure the surface around the path."""
+    x, y, is_out = make_data(cfg)
+    rows, diverged = descend(cfg, x, y, progress)
+    path = pd.DataFrame(rows, columns=["step", "b", "w", "loss"])
+    best = best_fit(cfg.loss, x, y)
+    best_loss = float(loss_fn(cfg.loss, torch.tensor(best[0]), torch.tensor(best[1]), x, y))
+    clean = best_fit(cfg.loss, x[~is_out], y[~is_out])
+    report(progress, 1.0, rows)
+    return GDResult(
+        data=pd.DataFrame({"x": x.numpy(), "y": y.numpy(), "outlier": is_out.numpy()}),
+        path=path,
+        surface=surface(cfg, x, y, path, best),
+        diverged=diverged,
+        best_b=best[0],
+        best_w=best[1],
+        best_loss=best_loss,
+        clean_b=clean[0],
+        clean_w=clean[1],
+        lr_limit=lr_limit(x),
+    )
+
+
+def line_at(result: GDResult, step: int) -> pd.DataFrame:
+    """The fitted line y = b + w*x as it was at `step` (clamped to the last finite step), two end points."""
+    row = result.path.iloc[min(max(step, 0), len(result.path) - 1)]
+    xs = [float(result.data.x.min()), float(result.data.x.max())]
+    return pd.DataFrame({"x": xs, "y": [row.b + row.w * v for v in xs], "step": int(row.step)})

@@ -1,0 +1,33 @@
+"""Home: the course map, how to use the lab in a lecture, and the bilingual glossary."""
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from ui.i18n import catalogue, t
+
+st.title(t("home.headline"))
+st.markdown(t("home.intro"))
+
+st.header(t("home.map"))
+lessons = sorted(Path(__file__).parent.glob("[1-9]_*.py"))
+cols = st.columns(2)
+for i, path in enumerate(lessons):
+    name = path.stem.split("_", 1)[1]
+    with cols[i % 2].container(border=True):
+        st.subheader(t(f"{name}.title"))
+        st.caption(t(f"{name}.chapter"))
+        st.write(t(f"{name}.card"))
+        st.page_link(f"pages/{path.name}", label=t("home.open"), icon="▶️")
+
+st.header(t("home.lecture"))
+st.markdown(t("home.lecture_body"))
+
+st.header(t("home.glossary"))
+en, zh = catalogue("en"), catalogue("zh")
+keys = sorted({k.split(".")[1] for k in en if k.startswith("glossary.")}, key=lambda k: en[f"glossary.{k}.term"])
+st.dataframe(pd.DataFrame({
+    t("home.col_en"): [en[f"glossary.{k}.term"] for k in keys],
+    t("home.col_zh"): [zh[f"glossary.{k}.term"] for k in keys],
+    t("home.col_meaning"): [t(f"glossary.{k}.meaning") for k in keys],
+}), hide_index=True, width="stretch")

@@ -1,0 +1,72 @@
+"""Chapter 1: gradient descent on y = b + w*x — the loss surface, the path, the fit."""
+import pandas as pd
+import streamlit as st
+
+from core import gradient_descent as gd
+from ui import charts, page
+from ui.controls import Control, presets, render_all
+from ui.i18n import t
+from ui.live import live_progress
+
+L = "gradient_descent"
+D = gd.GDConfig()
+CONTROLS = [
+    Control("loss", "choice", D.loss, options=gd.LOSSES),
+    Control("lr", "select", D.lr, options=gd.LR_CHOICES),
+    Control("steps", "slider", D.steps, lo=1, hi=1000, step=1),
+    Control("b0", "slider", D.b0, lo=-10.0, hi=10.0, step=0.5),
+    Control("w0", "slider", D.w0, lo=-10.0, hi=10.0, step=0.5),
+    Control("outlier", "toggle", D.outlier),
+]
+PRESETS = {
+    "good": {"loss": "mse", "lr": 0.1, "steps": 200, "outlier": False},
+    "too_small": {"loss": "mse", "lr": 0.001, "steps": 200, "outlier": False},
+    "diverges": {"loss": "mse", "lr": 0.5, "steps": 200, "outlier": False},
+    "outlier_mse": {"loss": "mse", "lr": 0.1, "steps": 200, "outlier": True},
+    "outlier_mae": {"loss": "mae", "lr": 0.1, "steps": 200, "outlier": True},
+}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def train(cfg: gd.GDConfig) -> gd.GDResult:
+    """One cached run per distinct config: the defaults are computed once for the whole class."""
+    curve = lambda f: charts.lines(f, "step", "loss", log_y=True, title=t(f"{L}.curve_title"))  # noqa: E731
+    return gd.run(cfg, progress=live_progress(t("common.training"), curve))
+
+
+page.header(L, CONTROLS)
+presets(PRESETS, L)
+side, main = st.columns([1, 3], gap="large")
+with side:
+    v = render_all(CONTROLS)
+cfg = gd.GDConfig(**v, seed=int(st.session_state.get("seed", 0)))
+with main:
+    r = train(cfg)
+    last = len(r.path) - 1
+    replay = Control("at_step", "slider", last, lo=0, hi=last, step=1)
+    at = render_all([replay], more=True)["at_step"] if last else 0
+    now = r.path.iloc[[at]]
+    if r.diverged:
+        st.error(t(f"{L}.diverged", lr=cfg.lr, step=last + 1, limit=r.lr_limit), icon="💥")
+    else:
+        st.success(t(f"{L}.converged", steps=cfg.steps, ratio=r.path.loss.iloc[-1] / r.best_loss - 1))
+    m = st.columns(4)
+    m[0].metric(t(f"{L}.m_final"), f"{r.path.loss.iloc[-1]:.4g}")
+    m[1].metric(t(f"{L}.m_best"), f"{r.best_loss:.4g}")
+    m[2].metric(t(f"{L}.m_limit"), f"{r.lr_limit:.3f}")
+    m[3].metric(t(f"{L}.m_params"), f"{r.path.b.iloc[-1]:.2f}, {r.path.w.iloc[-1]:.2f}")
+    charts.show(charts.heatmap(r.surface, "b", "w", "loss", title=t(f"{L}.surface_title"),
+                               z_title=t(f"{L}.surface_z"), path=r.path[r.path.step <= at], marker=now,
+                               best=(r.best_b, r.best_w), log_z=True), r.surface, "loss_surface")
+    stop = dict(stop_x=last + 1, stop_label=t(f"{L}.diverged_label")) if r.diverged else {}
+    charts.show(charts.lines(r.path, "step", "loss", log_y=True, title=t(f"{L}.curve_title"),
+                             x_title=t("common.step"), y_title=t("common.loss"), marker_x=at, **stop),
+                r.path, "loss_curve")
+    pts = r.data.assign(kind=r.data.outlier.map({True: t(f"{L}.point_outlier"), False: t(f"{L}.point_data")}))
+    fit = gd.line_at(r, at).assign(line=t(f"{L}.line_fit"))
+    if cfg.outlier:
+        xs = pd.Series([r.data.x.min(), r.data.x.max()])
+        fit = pd.concat([fit, pd.DataFrame({"x": xs, "y": r.clean_b + r.clean_w * xs, "line": t(f"{L}.line_clean")})])
+    charts.show(charts.points_and_lines(pts, fit, point_color="kind", line_color="line",
+                                        title=t(f"{L}.fit_title")), pts, "data_and_fit")
+page.takeaway(L)

@@ -1,0 +1,44 @@
+"""t(key): strings from locales/en.json and locales/zh.json (same keys in both)."""
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+import streamlit as st
+
+LANGS = ("en", "zh")
+LANG_NAMES = {"en": "English", "zh": "中文"}
+_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+
+def flatten(tree: dict, prefix: str = "") -> dict[str, str]:
+    """{"gd": {"title": "..."}} -> {"gd.title": "..."}."""
+    out: dict[str, str] = {}
+    for k, v in tree.items():
+        out.update(flatten(v, f"{prefix}{k}.") if isinstance(v, dict) else {prefix + k: v})
+    return out
+
+
+@functools.cache
+def catalogue(lang: str) -> dict[str, str]:
+    """The flat string catalogue of one language (read once per process)."""
+    return flatten(json.loads((_DIR / f"{lang}.json").read_text(encoding="utf-8")))
+
+
+def lang() -> str:
+    """The language of this session: the sidebar's choice, else English."""
+    value = st.session_state.get("lang", "en")
+    return value if value in LANGS else "en"
+
+
+def t(key: str, /, **fmt) -> str:
+    """The string for key in the session's language, formatted with fmt."""
+    text = catalogue(lang()).get(key) or catalogue("en").get(key) or key
+    return text.format(**fmt) if fmt else text
+
+
+def term(key: str) -> str:
+    """A glossary term with its counterpart: "overfitting (过拟合)" or "过拟合 (overfitting)"."""
+    here, other = lang(), "zh" if lang() == "en" else "en"
+    return f"{catalogue(here)['glossary.' + key + '.term']} ({catalogue(other)['glossary.' + key + '.term']})"

@@ -1,0 +1,81 @@
+"""The frame around every page: shared sidebar, header, takeaway, and the no-traceback guard."""
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from typing import Iterator
+
+import streamlit as st
+
+from ui.controls import Control, adopt_url, reset_page, share_url, show_notices, widget
+from ui.i18n import LANGS, t
+
+SHARED = [
+    Control("lang", "choice", "en", options=LANGS, label="app.lang"),
+    Control("present", "toggle", False, label="app.present"),
+    Control("seed", "number", 0, lo=0, hi=9999, step=1, label="app.seed"),
+]
+_log = logging.getLogger("dl_live_lab")
+
+_PRESENTER_CSS = """<style>
+.stMainBlockContainer [data-testid="stMarkdownContainer"] p,
+.stMainBlockContainer [data-testid="stMarkdownContainer"] li { font-size: 1.35rem !important; }
+.stMainBlockContainer h1 { font-size: 3.2rem !important; }
+.stMainBlockContainer h2, .stMainBlockContainer h3 { font-size: 2.2rem !important; }
+.stMainBlockContainer { max-width: 100% !important; }
+</style>"""
+
+
+def start() -> None:
+    """Before anything is drawn: language from the URL or the browser, shared URL values adopted."""
+    if "lang" not in st.session_state and "lang" not in st.query_params:
+        locale = (st.context.locale or "").lower()
+        st.session_state["lang"] = "zh" if locale.startswith("zh") else "en"
+    if st.query_params.get("lang", "").lower().startswith("zh") and "lang" not in st.session_state:
+        st.session_state["lang"] = "zh"  # accept ?lang=zh-CN, zh-TW as well as ?lang=zh
+    adopt_url(SHARED)
+
+
+def sidebar() -> st.delta_generator.DeltaGenerator:
+    """Language, presenter mode, seed and reset, on every page; returns the slot for the share link."""
+    with st.sidebar:
+        for c in SHARED:
+            widget(c)
+        st.button(t("app.reset"), on_click=reset_page, args=([SHARED[2]],), key="reset",
+                  help=t("app.reset_help"), width="stretch")
+        slot = st.container()
+    if st.session_state.get("present"):
+        st.html(_PRESENTER_CSS)
+    return slot
+
+
+def share_box(slot: st.delta_generator.DeltaGenerator, url_path: str) -> None:
+    """The link that reproduces this exact demo (copy button on the code block)."""
+    with slot:
+        st.caption(t("app.share"))
+        st.code(share_url(url_path, SHARED), language=None, wrap_lines=True)
+
+
+def header(lesson: str, controls: list[Control]) -> None:
+    """Title, the chapter of the notes it comes from, any URL notices, the intro."""
+    st.title(t(f"{lesson}.title"))
+    st.caption(t(f"{lesson}.chapter"))
+    adopt_url(controls)
+    show_notices()
+    st.markdown(t(f"{lesson}.intro"))
+
+
+def takeaway(lesson: str) -> None:
+    """The closing 'what to notice' box, naming the chapter."""
+    st.subheader(t("common.notice"))
+    st.info(t(f"{lesson}.takeaway"), icon="💡")
+
+
+@contextmanager
+def guard() -> Iterator[None]:
+    """No traceback ever reaches the page: log it, say what happened in the user's language."""
+    try:
+        yield
+    except Exception as exc:  # st.rerun/st.stop are BaseException and pass through
+        _log.exception("page failed")
+        st.error(t("common.error", kind=type(exc).__name__), icon="🚧")
