@@ -4,8 +4,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from ui import page
 from ui.i18n import catalogue, t
 
+page.enter()
 st.title(t("home.headline"))
 st.markdown(t("home.intro"))
 

@@ -55,18 +55,21 @@ with main:
     m[1].metric(t(f"{L}.m_best"), f"{r.best_loss:.4g}")
     m[2].metric(t(f"{L}.m_limit"), f"{r.lr_limit:.3f}")
     m[3].metric(t(f"{L}.m_params"), f"{r.path.b.iloc[-1]:.2f}, {r.path.w.iloc[-1]:.2f}")
-    charts.show(charts.heatmap(r.surface, "b", "w", "loss", title=t(f"{L}.surface_title"),
-                               z_title=t(f"{L}.surface_z"), path=r.path[r.path.step <= at], marker=now,
-                               best=(r.best_b, r.best_w), log_z=True), r.surface, "loss_surface")
-    stop = dict(stop_x=last + 1, stop_label=t(f"{L}.diverged_label")) if r.diverged else {}
-    charts.show(charts.lines(r.path, "step", "loss", log_y=True, title=t(f"{L}.curve_title"),
-                             x_title=t("common.step"), y_title=t("common.loss"), marker_x=at, **stop),
-                r.path, "loss_curve")
+    left, right = st.columns(2)
+    with left:
+        charts.show(charts.heatmap(r.surface, "b", "w", "loss", title=t(f"{L}.surface_title"),
+                                   z_title=t(f"{L}.surface_z"), path=r.path[r.path.step <= at], marker=now,
+                                   best=(r.best_b, r.best_w), log_z=True), r.surface, "loss_surface")
     pts = r.data.assign(kind=r.data.outlier.map({True: t(f"{L}.point_outlier"), False: t(f"{L}.point_data")}))
     fit = gd.line_at(r, at).assign(line=t(f"{L}.line_fit"))
     if cfg.outlier:
         xs = pd.Series([r.data.x.min(), r.data.x.max()])
         fit = pd.concat([fit, pd.DataFrame({"x": xs, "y": r.clean_b + r.clean_w * xs, "line": t(f"{L}.line_clean")})])
-    charts.show(charts.points_and_lines(pts, fit, point_color="kind", line_color="line",
-                                        title=t(f"{L}.fit_title")), pts, "data_and_fit")
+    with right:
+        charts.show(charts.points_and_lines(pts, fit, point_color="kind", line_color="line",
+                                            title=t(f"{L}.fit_title"), height=340), pts, "data_and_fit")
+    stop = dict(stop_x=last + 1, stop_label=t(f"{L}.diverged_label")) if r.diverged else {}
+    charts.show(charts.lines(r.path, "step", "loss", log_y=True, title=t(f"{L}.curve_title"),
+                             x_title=t("common.step"), y_title=t("common.loss"), marker_x=at, **stop),
+                r.path, "loss_curve")
 page.takeaway(L)

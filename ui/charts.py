@@ -49,7 +49,7 @@ def lines(df: pd.DataFrame, x: str, y: str, color: str | None = None, *, title: 
 
 def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str = "", z_title: str = "",
             path: pd.DataFrame | None = None, marker: pd.DataFrame | None = None,
-            best: tuple[float, float] | None = None, log_z: bool = True, height: int = 340) -> alt.Chart:
+            best: tuple[float, float] | None = None, log_z: bool = True, height: int = 380) -> alt.Chart:
     """A filled grid z(x, y) (log colour by default) with an optional path, current point and optimum on top."""
     dx = (df[x].max() - df[x].min()) / max(df[x].nunique() - 1, 1) / 2
     dy = (df[y].max() - df[y].min()) / max(df[y].nunique() - 1, 1) / 2
@@ -60,7 +60,8 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str = "", z_titl
         x=alt.X("_x0:Q", title=x, scale=alt.Scale(domain=dom_x, nice=False, zero=False)), x2="_x1",
         y=alt.Y("_y0:Q", title=y, scale=alt.Scale(domain=dom_y, nice=False, zero=False)), y2="_y1",
         color=alt.Color(f"{z}:Q", title=z_title or z,
-                        scale=alt.Scale(type="log" if log_z else "linear", scheme="viridis")),
+                        scale=alt.Scale(type="log" if log_z else "linear", scheme="viridis"),
+                        legend=alt.Legend(orient="right", direction="vertical")),
         tooltip=[x, y, z],
     )
     layers = [grid]

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from ui.controls import Control, adopt_url, reset_page, share_url, show_notices, widget
 from ui.i18n import LANGS, t
@@ -56,8 +57,21 @@ def share_box(slot: st.delta_generator.DeltaGenerator, url_path: str) -> None:
         st.code(share_url(url_path, SHARED), language=None, wrap_lines=True)
 
 
+def enter() -> None:
+    """First call of every page: make sure the page runs inside the router.
+
+    Trap: because a pages/ folder exists, Streamlit runs the first script of a fresh server process
+    in its legacy folder mode, so a lesson link opened first would run the page *without* the router
+    (no sidebar, no language). Leaving that mode and rerunning hands the request to st.navigation.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def header(lesson: str, controls: list[Control]) -> None:
-    """Title, the chapter of the notes it comes from, any URL notices, the intro."""
+    """Enter the page; title, the chapter of the notes it comes from, any URL notices, the intro."""
+    enter()
     st.title(t(f"{lesson}.title"))
     st.caption(t(f"{lesson}.chapter"))
     adopt_url(controls)

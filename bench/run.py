@@ -1,0 +1,113 @@
+"""Benchmark: per lesson entry point, the default run cold and warm on one core, time to the first
+live curve; then the server's memory after every page was visited in both languages.
+
+    python bench/run.py            # everything (needs Chromium for the memory part)
+    python bench/run.py --no-server
+
+Timings are measured here, never asserted in tests (they are flaky on shared machines).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# (lesson, section, "module:function", "ConfigClass", target cold s, target warm s, target first curve s)
+ENTRIES = [
+    ("gradient_descent", "default run", "core.gradient_descent:run", "GDConfig", 0.5, 0.1, None),
+]
+
+CHILD = r"""
+import json, os, sys, time, importlib, warnings, logging
+os.sched_setaffinity(0, {0})                       # one core, like a Community Cloud container
+sys.path.insert(0, sys.argv[1])
+logging.disable(logging.WARNING); warnings.simplefilter("ignore")
+mod, fn = sys.argv[2].split(":"); m = importlib.import_module(mod)
+run, cfg = getattr(m, fn), getattr(m, sys.argv[3])()
+first = []
+t0 = time.perf_counter()
+def progress(frac, frame):
+    if not first: first.append(time.perf_counter() - t0)
+run(cfg, progress=progress)
+cold = time.perf_counter() - t0
+import streamlit as st
+cached = st.cache_data(max_entries=8, show_spinner=False)(lambda c: run(c))
+cached(cfg)
+t1 = time.perf_counter(); cached(cfg); warm = time.perf_counter() - t1
+print(json.dumps({"cold": cold, "warm": warm, "first": first[0] if first else None}))
+"""
+
+
+def time_entry(target: str, config: str) -> dict:
+    """Run one entry point in a fresh one-core process; returns cold/warm/first-progress seconds."""
+    out = subprocess.run([sys.executable, "-c", CHILD, str(ROOT), target, config], capture_output=True,
+                         text=True, check=True, env={**os.environ, "STREAMLIT_GLOBAL_DEVELOPMENT_MODE": "false"})
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def fmt(value: float | None, target: float | None) -> str:
+    if value is None:
+        return "     -    "
+    mark = "" if target is None else (" ok" if value <= target else " SLOW")
+    return f"{value:7.3f}s{mark}"
+
+
+def bench_lessons() -> None:
+    print(f"{'lesson':18} {'section':26} {'cold (1 core)':>16} {'warm (cached)':>16} {'first curve':>14}")
+    for lesson, section, target, config, t_cold, t_warm, t_first in ENTRIES:
+        r = time_entry(target, config)
+        print(f"{lesson:18} {section:26} {fmt(r['cold'], t_cold):>16} {fmt(r['warm'], t_warm):>16}"
+              f" {fmt(r['first'], t_first):>14}")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB."""
+    total = 0
+    pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                                    text=True).stdout.split()]
+    for p in pids:
+        for line in Path(f"/proc/{p}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def bench_server() -> None:
+    """Visit every page in en and zh through a real browser, then read the server's RSS."""
+    from tests.browser import ARGS, CHROMIUM, open_page, streamlit_server
+    if CHROMIUM is None:
+        print("server memory: skipped (no Chromium; apt-get install chromium)")
+        return
+    from playwright.sync_api import sync_playwright
+    pages = [""] + [p.stem.split("_", 1)[1] for p in sorted((ROOT / "pages").glob("[1-9]_*.py"))]
+    with streamlit_server() as (url, proc), sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page()
+        start = rss_mb(proc.pid)
+        for lang in ("en", "zh"):
+            for path in pages:
+                t0 = time.perf_counter()
+                open_page(page, f"{url}/{path}?lang={lang}")
+                print(f"  page /{path or 'home'} ({lang}) loaded and finished in {time.perf_counter() - t0:.2f}s")
+        browser.close()
+        time.sleep(2)
+        idle = rss_mb(proc.pid)
+        verdict = "ok" if idle <= 600 else "OVER 600 MB"
+        print(f"server RSS: {start:.0f} MB at start, {idle:.0f} MB idle after every page in en+zh ({verdict})")
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--no-server", action="store_true", help="skip the browser/memory part")
+    args = ap.parse_args()
+    bench_lessons()
+    if not args.no_server:
+        bench_server()

@@ -1,0 +1,6 @@
+"""Make the repo root importable (core, ui) and keep test runs on one thread like the server."""
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))

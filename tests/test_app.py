@@ -1,0 +1,99 @@
+"""The frame every lesson stands on: core boundary, locales, URL-bound controls, home page, router."""
+import importlib
+import json
+import pkgutil
+import subprocess
+import sys
+
+import pytest
+
+import core
+from tests.apptest import TIMEOUT, assert_clean, open_page
+from tests.conftest import ROOT
+from ui.controls import Control
+from ui.i18n import flatten
+
+
+def test_core_never_imports_streamlit():
+    names = [f"core.{m.name}" for m in pkgutil.iter_modules(core.__path__)]
+    code = f"import sys, importlib\nfor n in {names!r}: importlib.import_module(n)\nprint('streamlit' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_core_modules_import():
+    for m in pkgutil.iter_modules(core.__path__):
+        importlib.import_module(f"core.{m.name}")
+
+
+def test_locales_have_the_same_non_empty_keys():
+    en = flatten(json.loads((ROOT / "locales/en.json").read_text(encoding="utf-8")))
+    zh = flatten(json.loads((ROOT / "locales/zh.json").read_text(encoding="utf-8")))
+    assert set(en) == set(zh), set(en) ^ set(zh)
+    empty = [k for k in en if not str(en[k]).strip() or not str(zh[k]).strip()]
+    assert not empty, empty
+
+
+def test_every_lesson_page_has_its_strings():
+    en = flatten(json.loads((ROOT / "locales/en.json").read_text(encoding="utf-8")))
+    for page in sorted((ROOT / "pages").glob("[1-9]_*.py")):
+        name = page.stem.split("_", 1)[1]
+        for part in ("title", "chapter", "intro", "card", "takeaway"):
+            assert f"{name}.{part}" in en, f"{name}.{part}"
+
+
+@pytest.mark.parametrize("raw", ["abc", "", "nan", "inf", "-1e309", "1e309", "11", "<b>1</b>", "2.5"])
+def test_slider_rejects_garbage(raw):
+    with pytest.raises(ValueError):
+        Control("steps", "slider", 5, lo=1, hi=10).parse(raw)
+
+
+def test_parse_accepts_valid_values():
+    assert Control("steps", "slider", 5, lo=1, hi=10).parse(" 7 ") == 7
+    assert Control("lr", "select", 0.1, options=(0.01, 0.1)).parse("1e-2") == 0.01
+    assert Control("on", "toggle", False).parse("1") is True
+    assert Control("on", "toggle", False).parse("False") is False
+    assert Control("loss", "choice", "mse", options=("mse", "mae")).parse("mae") == "mae"
+    with pytest.raises(ValueError):
+        Control("loss", "choice", "mse", options=("mse", "mae")).parse("MSE; drop")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_home_page(lang):
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=TIMEOUT)
+    at.query_params["lang"] = lang
+    at.run()
+    assert_clean(at)
+    assert at.radio(key="lang").value == lang
+    assert len(at.dataframe) == 1  # the glossary
+    text = " ".join(m.value for m in at.markdown)
+    assert ("课程" in text) == (lang == "zh")
+
+
+def test_garbage_in_shared_params():
+    at = open_page("1_gradient_descent.py", query={"lang": "xx<script>", "present": "maybe", "seed": "1e9"})
+    assert_clean(at)
+    assert at.number_input(key="seed").value == 0 and at.toggle(key="present").value is False
+    assert len(at.warning) >= 3
+
+
+def test_lang_accepts_region_codes_and_presenter_flag():
+    at = open_page("1_gradient_descent.py", query={"lang": "zh-CN", "present": "1"})
+    assert_clean(at)
+    assert at.radio(key="lang").value == "zh" and at.toggle(key="present").value is True
+
+
+def test_reset_restores_defaults():
+    at = open_page("1_gradient_descent.py", query={"lr": "0.5", "seed": "42"})
+    at.button(key="reset").click().run()
+    assert_clean(at)
+    assert at.select_slider(key="lr").value == 0.1 and at.number_input(key="seed").value == 0
+
+
+def test_language_switch_translates_the_page():
+    at = open_page("1_gradient_descent.py")
+    assert at.title[0].value == "Gradient descent"
+    at.radio(key="lang").set_value("zh").run()
+    assert_clean(at)
+    assert at.title[0].value == "梯度下降"

@@ -1,0 +1,131 @@
+"""Gradient descent lesson: determinism, validation, the page's claims, and the page itself."""
+import math
+
+import pandas as pd
+import pytest
+
+from core import gradient_descent as gd
+from tests.apptest import assert_clean, open_page, set_all
+
+SEEDS = range(5)
+
+
+def test_same_seed_same_frames():
+    a, b = gd.run(gd.GDConfig(seed=3)), gd.run(gd.GDConfig(seed=3))
+    pd.testing.assert_frame_equal(a.path, b.path)
+    pd.testing.assert_frame_equal(a.surface, b.surface)
+    pd.testing.assert_frame_equal(a.data, b.data)
+
+
+def test_other_seed_other_data():
+    assert not gd.run(gd.GDConfig(seed=1)).data.equals(gd.run(gd.GDConfig(seed=2)).data)
+
+
+@pytest.mark.parametrize("field, value", [("lr", 0.0), ("lr", 3.0), ("lr", float("nan")), ("steps", 0),
+                                          ("steps", 1001), ("b0", 11.0), ("w0", -11.0), ("loss", "huber"),
+                                          ("n", 4), ("noise", -1.0), ("seed", -1), ("steps", 2.5)])
+def test_bad_config_names_the_field(field, value):
+    with pytest.raises(ValueError, match=field):
+        gd.GDConfig(**{field: value})
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_mse_reaches_least_squares(seed):
+    """Claim: on the defaults, MSE gradient descent ends within 1% of the closed-form least-squares loss."""
+    r = gd.run(gd.GDConfig(seed=seed))
+    assert not r.diverged
+    assert r.path.loss.iloc[-1] <= 1.01 * r.best_loss
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_above_stability_limit_diverges_cleanly(seed):
+    """Claim: a learning rate above the stability limit is reported diverged, with no NaN/inf in the chart data."""
+    base = gd.run(gd.GDConfig(seed=seed))
+    lr = min(x for x in gd.LR_CHOICES if x > base.lr_limit)
+    r = gd.run(gd.GDConfig(seed=seed, lr=lr))
+    assert r.diverged
+    for frame in (r.path, r.surface):
+        assert frame.select_dtypes("number").map(math.isfinite).all().all()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_below_stability_limit_converges(seed):
+    r = gd.run(gd.GDConfig(seed=seed, lr=0.4))
+    assert r.lr_limit > 0.4 and not r.diverged
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_too_small_lr_crawls(seed):
+    """Claim (preset 'too small'): lr=0.001 for 200 steps is still far from the minimum."""
+    r = gd.run(gd.GDConfig(seed=seed, lr=0.001))
+    assert r.path.loss.iloc[-1] > 10 * r.best_loss
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_outlier_pulls_mse_more_than_mae(seed):
+    """Claim: adding the outlier moves the MSE fit more than the MAE fit (gradient-descent end points)."""
+    def shift(loss):
+        clean = gd.run(gd.GDConfig(seed=seed, loss=loss)).path.iloc[-1]
+        dirty = gd.run(gd.GDConfig(seed=seed, loss=loss, outlier=True)).path.iloc[-1]
+        # move of the fitted line, averaged over the data range x in [0, 2]
+        return abs((dirty.b - clean.b) + (dirty.w - clean.w) * 1.0)
+    assert shift("mse") > 3 * shift("mae")
+
+
+def test_mae_best_fit_is_a_minimum():
+    r = gd.run(gd.GDConfig(loss="mae", steps=1000))
+    assert r.best_loss <= r.path.loss.min() + 1e-9
+
+
+def test_extremes_run():
+    gd.run(gd.GDConfig(lr=2.0, steps=1000, b0=10, w0=10, outlier=True, n=200, noise=3, seed=9999))
+    gd.run(gd.GDConfig(lr=1e-4, steps=1, b0=-10, w0=-10, n=5, noise=0, seed=0))
+
+
+def test_line_at_clamps_step():
+    r = gd.run(gd.GDConfig(lr=0.5))
+    assert gd.line_at(r, 10_000).step.iloc[0] == len(r.path) - 1
+
+
+# --- page tests ---
+PAGE = "1_gradient_descent.py"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("setting", ["defaults", "min", "max"])
+def test_page(lang, setting):
+    at = open_page(PAGE, lang)
+    assert_clean(at)
+    if setting != "defaults":
+        set_all(at, setting)
+        assert_clean(at)
+    assert len(at.get("vega_lite_chart")) == 3
+
+
+@pytest.mark.parametrize("name", ["good", "too_small", "diverges", "outlier_mse", "outlier_mae"])
+def test_presets(name):
+    at = open_page(PAGE)
+    at.button(key=f"preset_gradient_descent_{name}").click().run()
+    assert_clean(at)
+    diverged = any("Diverged" in e.value for e in at.error)
+    assert diverged == (name == "diverges")
+
+
+def test_garbage_url_falls_back_with_notice():
+    at = open_page(PAGE, query={"lr": "abc", "steps": "-1e309", "b0": "<script>x</script>", "seed": "nan"})
+    assert_clean(at)
+    warnings = " ".join(w.value for w in at.warning)
+    for key in ("lr", "steps", "b0", "seed"):
+        assert f"`{key}`" in warnings
+    assert at.select_slider(key="lr").value == gd.GDConfig().lr
+    assert at.slider(key="steps").value == gd.GDConfig().steps
+
+
+def test_url_values_are_adopted():
+    at = open_page(PAGE, query={"lr": "0.5", "loss": "mae", "outlier": "1", "seed": "7"})
+    assert_clean(at)
+    assert at.select_slider(key="lr").value == 0.5
+    assert at.radio(key="loss").value == "mae" and at.toggle(key="outlier").value is True
+    share = at.code[0].value
+    for part in ("lr=0.5", "loss=mae", "outlier=true", "seed=7", "gradient_descent?"):
+        assert part in share
