@@ -121,9 +121,14 @@ def descend(cfg: GDConfig, x: torch.Tensor, y: torch.Tensor, progress: Progress 
 
 
 def surface(cfg: GDConfig, x: torch.Tensor, y: torch.Tensor, path: pd.DataFrame, best: tuple[float, float], n: int = 61) -> pd.DataFrame:
-    """Loss on an n x n (b, w) grid covering the start, the optimum and the (finite) path, capped at 40 wide."""
-    bs = [cfg.b0, best[0], *path.b.clip(-20, 20)]
-    ws = [cfg.w0, best[1], *path.w.clip(-20, 20)]
+    """Loss on an n x n (b, w) grid around the start, the optimum and the path while it stays near.
+
+    A diverging path runs off to huge b, w; the grid keeps to where its loss was at most 4x the
+    starting loss, so the bowl stays readable and the chart clips the escaping path.
+    """
+    near = path[path.loss <= 4 * path.loss.iloc[0]]
+    bs = [cfg.b0, best[0], *near.b]
+    ws = [cfg.w0, best[1], *near.w]
     pad = 1.0
     b_grid = torch.linspace(min(bs) - pad, max(bs) + pad, n, dtype=torch.float64)  # (n,)
     w_grid = torch.linspace(min(ws) - pad, max(ws) + pad, n, dtype=torch.float64)  # (n,)

@@ -32,4 +32,4 @@ st.dataframe(pd.DataFrame({
     t("home.col_en"): [en[f"glossary.{k}.term"] for k in keys],
     t("home.col_zh"): [zh[f"glossary.{k}.term"] for k in keys],
     t("home.col_meaning"): [t(f"glossary.{k}.meaning") for k in keys],
-}), hide_index=True, width="stretch")
+}), hide_index=True, width="stretch", height=36 * (len(keys) + 1) + 4)

@@ -61,7 +61,7 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str = "", z_titl
         y=alt.Y("_y0:Q", title=y, scale=alt.Scale(domain=dom_y, nice=False, zero=False)), y2="_y1",
         color=alt.Color(f"{z}:Q", title=z_title or z,
                         scale=alt.Scale(type="log" if log_z else "linear", scheme="viridis"),
-                        legend=alt.Legend(orient="right", direction="vertical")),
+                        legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=220)),
         tooltip=[x, y, z],
     )
     layers = [grid]
@@ -80,11 +80,13 @@ def points_and_lines(points: pd.DataFrame, fit: pd.DataFrame, *, x: str = "x", y
                      point_color: str | None = None, line_color: str | None = None, title: str = "",
                      height: int = 300) -> alt.Chart:
     """Data as dots (coloured by a column if given) with fitted curves drawn over them."""
+    pad = 0.1 * (points[y].max() - points[y].min()) + 1e-9  # keep the view on the data: a wild fit is clipped
+    y_dom = [float(points[y].min() - pad), float(points[y].max() + pad)]
     dots = alt.Chart(points).mark_circle(size=70, opacity=0.8).encode(
-        x=alt.X(x, scale=alt.Scale(zero=False)), y=alt.Y(y, scale=alt.Scale(zero=False)),
+        x=alt.X(x, scale=alt.Scale(zero=False)), y=alt.Y(y, scale=alt.Scale(domain=y_dom, zero=False)),
         color=alt.Color(point_color, title=None) if point_color else alt.value("#1f77b4"),
         tooltip=list(points.columns))
-    curve = alt.Chart(fit).mark_line(strokeWidth=3).encode(
+    curve = alt.Chart(fit).mark_line(strokeWidth=3, clip=True).encode(
         x=x, y=y, color=alt.Color(line_color, title=None) if line_color else alt.value("#d62728"))
     return _style(alt.layer(dots, curve).resolve_scale(color="independent").properties(title=title), height)
 
