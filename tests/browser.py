@@ -45,10 +45,19 @@ def streamlit_server():
         proc.wait(timeout=20)
 
 
-def open_page(pw_page, url: str, timeout_ms: int = 90_000) -> None:
-    """Go to url and wait until the script has finished running."""
+def settled(pw_page) -> bool:
+    """The script is not running and no element is still a loading skeleton."""
+    return (pw_page.locator(IDLE).count() == 1
+            and pw_page.locator('[data-testid="stSkeleton"], [data-testid="stElementSkeleton"]').count() == 0)
+
+
+def open_page(pw_page, url: str, timeout_s: float = 120) -> None:
+    """Go to url and wait until the page has settled twice in a row, 0.5 s apart (a first visit may rerun)."""
     pw_page.goto(url)
-    pw_page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
-    pw_page.wait_for_timeout(800)
-    pw_page.wait_for_selector(IDLE, timeout=timeout_ms)
-    pw_page.wait_for_timeout(500)
+    pw_page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_s * 1000)
+    deadline, calm = time.monotonic() + timeout_s, 0
+    while calm < 2:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{url} did not settle in {timeout_s}s")
+        pw_page.wait_for_timeout(500)
+        calm = calm + 1 if settled(pw_page) else 0

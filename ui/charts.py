@@ -65,13 +65,16 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str = "", z_titl
         tooltip=[x, y, z],
     )
     layers = [grid]
+    inside = lambda f: f[f[x].between(*dom_x) & f[y].between(*dom_y)]  # noqa: E731 — a diverging path leaves the grid
+    path = None if path is None else inside(path)
+    marker = None if marker is None else inside(marker)
     if path is not None and len(path):
         layers.append(alt.Chart(path).mark_line(color="white", clip=True, point=alt.OverlayMarkDef(color="white", size=18, clip=True))
                       .encode(x=f"{x}:Q", y=f"{y}:Q", order="step:Q", tooltip=list(path.columns)))
     if best is not None:
         layers.append(alt.Chart(pd.DataFrame({x: [best[0]], y: [best[1]]}))
                       .mark_point(shape="cross", color="#ff7f0e", size=250, strokeWidth=4).encode(x=x, y=y))
-    if marker is not None:
+    if marker is not None and len(marker):
         layers.append(alt.Chart(marker).mark_point(color="#d62728", size=200, filled=True).encode(x=x, y=y))
     return _style(alt.layer(*layers).properties(title=title), height)
 
