@@ -17,6 +17,15 @@ def test_same_seed_same_frames():
     pd.testing.assert_frame_equal(a.data, b.data)
 
 
+def test_concurrent_sessions_get_identical_frames():
+    """Two sessions computing at once (threads, as in the server) get bit-identical results."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: gd.run(gd.GDConfig(seed=5, steps=300)), range(4)))
+    for r in results[1:]:
+        pd.testing.assert_frame_equal(results[0].path, r.path)
+
+
 def test_other_seed_other_data():
     assert not gd.run(gd.GDConfig(seed=1)).data.equals(gd.run(gd.GDConfig(seed=2)).data)
 
