@@ -69,6 +69,9 @@ def test_home_page(lang):
     assert len(at.dataframe) == 1  # the glossary
     text = " ".join(m.value for m in at.markdown)
     assert ("课程" in text) == (lang == "zh")
+    at.switch_page("pages/0_home.py").run()  # the same page reached from the navigation
+    assert_clean(at)
+    assert len(at.dataframe) == 1
 
 
 def test_garbage_in_shared_params():
