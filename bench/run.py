@@ -54,6 +54,7 @@ def time_entry(target: str, config: str) -> dict:
 
 
 def fmt(value: float | None, target: float | None) -> str:
+    """Seconds with a verdict against the issue's target ("ok" / "SLOW"), or a dash when not measured."""
     if value is None:
         return "     -    "
     mark = "" if target is None else (" ok" if value <= target else " SLOW")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 import torch
 
-from core.lab import Progress, check_choice, check_int, check_range, generator, report
+from core.lab import Progress, check_bool, check_choice, check_int, check_range, generator, report
 
 LOSSES = ("mse", "mae")
 # The page offers learning rates on a 1-2-5 log ladder, from hopelessly slow to divergent.
@@ -24,7 +24,7 @@ class GDConfig:
     """Everything that determines one gradient-descent run, seed included."""
 
     loss: str = "mse"  # "mse" (mean squared error) or "mae" (mean absolute error)
-    lr: float = 0.1  # 1e-4..2: above ~0.45 MSE diverges on this data (see lr_limit)
+    lr: float = 0.1  # 1e-4..2: MSE diverges above lr_limit (0.35..0.75 depending on the seed's data)
     steps: int = 200  # 1..1000: every step is one full-batch gradient step
     b0: float = -4.0  # starting bias, -10..10
     w0: float = -3.0  # starting slope, -10..10
@@ -35,11 +35,11 @@ class GDConfig:
 
     def __post_init__(self):
         check_choice("loss", self.loss, LOSSES)
-        check_range("lr", self.lr, 1e-5, 2.0)
+        check_range("lr", self.lr, 1e-4, 2.0)
         check_int("steps", self.steps, 1, 1000)
         check_range("b0", self.b0, -10, 10)
         check_range("w0", self.w0, -10, 10)
-        check_choice("outlier", self.outlier, (True, False))
+        check_bool("outlier", self.outlier)
         check_int("n", self.n, 5, 200)
         check_range("noise", self.noise, 0, 3)
         check_int("seed", self.seed, 0, 9999)
@@ -52,7 +52,8 @@ class GDResult:
     data: pd.DataFrame  # x, y, outlier (bool)
     path: pd.DataFrame  # step, b, w, loss — one row per parameter state, step 0 = start
     surface: pd.DataFrame  # b, w, loss — the loss on a grid around the path
-    diverged: bool  # loss became inf/NaN or exceeded BLOWUP; the path stops there
+    diverged: bool  # the loss blew up (inf/NaN or > BLOWUP: the path stops there) or ended above its start
+    blew_up: bool  # the run was stopped early because the loss exceeded BLOWUP
     best_b: float  # the exact minimiser (least squares for MSE, best line through two points for MAE)
     best_w: float
     best_loss: float
@@ -81,10 +82,10 @@ def loss_fn(kind: str, b: torch.Tensor, w: torch.Tensor, x: torch.Tensor, y: tor
 
 
 def best_fit(kind: str, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-    """The exact minimiser: closed-form least squares for MSE, a fine grid + refinement for MAE."""
-    X = torch.stack([torch.ones_like(x), x], 1)  # (N, 2)
-    b, w = torch.linalg.lstsq(X, y.unsqueeze(1)).solution.squeeze(1).tolist()
+    """The exact minimiser: closed-form least squares for MSE; for MAE the best line through two data points."""
     if kind == "mse":
+        X = torch.stack([torch.ones_like(x), x], 1)  # (N, 2)
+        b, w = torch.linalg.lstsq(X, y.unsqueeze(1)).solution.squeeze(1).tolist()
         return b, w
     # MAE: convex and piecewise linear, optimum passes through two data points; check all pairs.
     i, j = torch.triu_indices(len(x), len(x), 1)
@@ -147,17 +148,19 @@ def lr_limit(x: torch.Tensor) -> float:
 def run(cfg: GDConfig, progress: Progress | None = None) -> GDResult:
     """Make the data, descend, and measure the surface around the path."""
     x, y, is_out = make_data(cfg)
-    rows, diverged = descend(cfg, x, y, progress)
+    rows, blew_up = descend(cfg, x, y, progress)
     path = pd.DataFrame(rows, columns=["step", "b", "w", "loss"])
     best = best_fit(cfg.loss, x, y)
-    best_loss = float(loss_fn(cfg.loss, torch.tensor(best[0]), torch.tensor(best[1]), x, y))
+    b_star, w_star = torch.tensor(best, dtype=torch.float64)
+    best_loss = float(loss_fn(cfg.loss, b_star, w_star, x, y))
     clean = best_fit(cfg.loss, x[~is_out], y[~is_out])
     report(progress, 1.0, rows)
     return GDResult(
         data=pd.DataFrame({"x": x.numpy(), "y": y.numpy(), "outlier": is_out.numpy()}),
         path=path,
         surface=surface(cfg, x, y, path, best),
-        diverged=diverged,
+        diverged=blew_up or path.loss.iloc[-1] > path.loss.iloc[0],
+        blew_up=blew_up,
         best_b=best[0],
         best_w=best[1],
         best_loss=best_loss,

@@ -33,6 +33,12 @@ def check_choice(name: str, value: object, choices: Iterable[object]) -> None:
         raise ValueError(f"{name} must be one of {choices}, got {value!r}")
 
 
+def check_bool(name: str, value: bool) -> None:
+    """Raise ValueError naming the field unless value is exactly True or False (not 1, not 0.0)."""
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+
+
 def generator(seed: int) -> torch.Generator:
     """A private RNG: never the process-global one, so concurrent sessions stay reproducible."""
     return torch.Generator().manual_seed(int(seed))

@@ -32,6 +32,8 @@ def set_all(at: AppTest, end: str) -> AppTest:
     for tg in list(at.toggle):
         if tg.key != "present":
             tg.set_value(end == "max")
+    for n in list(at.number_input):  # the sidebar seed: 0 and 9999
+        n.set_value(n.min if end == "min" else n.max)
     return at.run()
 
 

@@ -1,4 +1,4 @@
-"""Make the repo root importable (core, ui) and keep test runs on one thread like the server."""
+"""Make the repo root importable (core, ui, tests) from any working directory."""
 import sys
 from pathlib import Path
 

@@ -1,17 +1,17 @@
 """The frame every lesson stands on: core boundary, locales, URL-bound controls, home page, router."""
 import importlib
-import json
 import pkgutil
 import subprocess
 import sys
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 import core
 from tests.apptest import TIMEOUT, assert_clean, open_page
 from tests.conftest import ROOT
 from ui.controls import Control
-from ui.i18n import flatten
+from ui.i18n import catalogue
 
 
 def test_core_never_imports_streamlit():
@@ -27,15 +27,14 @@ def test_core_modules_import():
 
 
 def test_locales_have_the_same_non_empty_keys():
-    en = flatten(json.loads((ROOT / "locales/en.json").read_text(encoding="utf-8")))
-    zh = flatten(json.loads((ROOT / "locales/zh.json").read_text(encoding="utf-8")))
+    en, zh = catalogue("en"), catalogue("zh")
     assert set(en) == set(zh), set(en) ^ set(zh)
     empty = [k for k in en if not str(en[k]).strip() or not str(zh[k]).strip()]
     assert not empty, empty
 
 
 def test_every_lesson_page_has_its_strings():
-    en = flatten(json.loads((ROOT / "locales/en.json").read_text(encoding="utf-8")))
+    en = catalogue("en")
     for page in sorted((ROOT / "pages").glob("[1-9]_*.py")):
         name = page.stem.split("_", 1)[1]
         for part in ("title", "chapter", "intro", "card", "takeaway"):
@@ -60,10 +59,7 @@ def test_parse_accepts_valid_values():
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_home_page(lang):
-    from streamlit.testing.v1 import AppTest
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=TIMEOUT)
-    at.query_params["lang"] = lang
-    at.run()
+    at = first_visit({"lang": lang})
     assert_clean(at)
     assert at.radio(key="lang").value == lang
     assert len(at.dataframe) == 1  # the glossary
@@ -74,17 +70,35 @@ def test_home_page(lang):
     assert len(at.dataframe) == 1
 
 
+def first_visit(query: dict[str, str]) -> AppTest:
+    """One run of the router on a link, as a browser's first visit (lands on home)."""
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=TIMEOUT)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
 def test_garbage_in_shared_params():
-    at = open_page("1_gradient_descent.py", query={"lang": "xx<script>", "present": "maybe", "seed": "1e9"})
+    at = first_visit({"lang": "xx<script>", "present": "maybe", "seed": "1e9"})
     assert_clean(at)
     assert at.number_input(key="seed").value == 0 and at.toggle(key="present").value is False
-    assert len(at.warning) >= 3
+    assert len(at.warning) == 3
 
 
-def test_lang_accepts_region_codes_and_presenter_flag():
-    at = open_page("1_gradient_descent.py", query={"lang": "zh-CN", "present": "1"})
+@pytest.mark.parametrize("raw, lang", [("zh-CN", "zh"), ("ZH", "zh"), ("en-US", "en"), ("EN", "en")])
+def test_lang_accepts_region_codes_and_presenter_flag(raw, lang):
+    at = open_page("1_gradient_descent.py", lang=raw, query={"present": "1"})
     assert_clean(at)
-    assert at.radio(key="lang").value == "zh" and at.toggle(key="present").value is True
+    assert at.radio(key="lang").value == lang and at.toggle(key="present").value is True
+    assert not at.warning
+
+
+def test_home_share_link_and_notices_belong_to_home():
+    at = open_page("1_gradient_descent.py", query={"lr": "0.5"})
+    at.switch_page("pages/0_home.py").run()
+    assert "lr=" not in at.code[0].value
+    home = first_visit({"seed": "abc"})
+    assert any("`seed`" in w.value for w in home.warning)
 
 
 def test_reset_restores_defaults():

@@ -98,6 +98,13 @@ def test_line_at_clamps_step():
 
 # --- page tests ---
 PAGE = "1_gradient_descent.py"
+PAGE_PRESETS = {  # what the page's preset buttons set (test_presets checks the widgets against it)
+    "good": {"loss": "mse", "lr": 0.1, "outlier": False},
+    "too_small": {"loss": "mse", "lr": 0.001, "outlier": False},
+    "diverges": {"loss": "mse", "lr": 1.0, "outlier": False},
+    "outlier_mse": {"loss": "mse", "lr": 0.1, "outlier": True},
+    "outlier_mae": {"loss": "mae", "lr": 0.1, "outlier": True},
+}
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -111,21 +118,61 @@ def test_page(lang, setting):
     assert len(at.get("vega_lite_chart")) == 3
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_preset_claims_hold_for_every_seed(seed):
+    """The presets' stories hold on every seed: 'diverges' diverges, the others do not, 'too small' is far off."""
+    runs = {name: gd.run(gd.GDConfig(seed=seed, **values)) for name, values in PAGE_PRESETS.items()}
+    assert runs["diverges"].diverged and runs["diverges"].blew_up
+    assert not any(r.diverged for name, r in runs.items() if name != "diverges")
+    assert runs["too_small"].path.loss.iloc[-1] > 10 * runs["too_small"].best_loss
+    assert runs["good"].path.loss.iloc[-1] <= 1.01 * runs["good"].best_loss
+
+
+def test_slightly_too_large_lr_is_called_diverging():
+    """A run that has not blown up yet but whose loss grows is still reported diverged."""
+    r = gd.run(gd.GDConfig(lr=0.5, steps=30))
+    assert r.diverged and not r.blew_up
+
+
 @pytest.mark.parametrize("name", ["good", "too_small", "diverges", "outlier_mse", "outlier_mae"])
 def test_presets(name):
-    at = open_page(PAGE)
+    at = open_page(PAGE, query={"lr": "0.02", "at_step": "3"})  # every preset changes the run
     at.button(key=f"preset_gradient_descent_{name}").click().run()
     assert_clean(at)
-    diverged = any("Diverged" in e.value for e in at.error)
-    assert diverged == (name == "diverges")
+    assert any("Diverg" in e.value for e in at.error) == (name == "diverges")
+    p = PAGE_PRESETS[name]
+    assert (at.radio(key="loss").value, at.select_slider(key="lr").value, at.toggle(key="outlier").value) == (
+        p["loss"], p["lr"], p["outlier"])
+    if name != "diverges":  # the replay follows the new run to its last step
+        assert at.slider(key="at_step").value == at.slider(key="steps").value
+
+
+def test_share_link_reopens_the_same_demo():
+    at = open_page(PAGE)
+    at.button(key="preset_gradient_descent_outlier_mae").click().run()
+    at.slider(key="at_step").set_value(17).run()
+    query = dict(p.split("=", 1) for p in at.code[0].value.split("?", 1)[1].split("&"))
+    again = open_page(PAGE, lang=query.pop("lang"), query=query)
+    assert_clean(again)
+    assert [m.value for m in again.metric] == [m.value for m in at.metric]
+    assert again.slider(key="at_step").value == 17 and again.code[0].value == at.code[0].value
+
+
+def test_url_notice_is_never_markup():
+    at = open_page(PAGE, query={"lr": "\n\n[Login here](https://evil.example) **bold**`x`"})
+    notice = " ".join(w.value for w in at.warning)
+    assert "\n" not in notice and "`" not in notice.split("`lr`")[1].split("`")[0]
+    code_spans = notice.split("`")
+    assert any("[Login here]" in part for part in code_spans[1::2])  # the value sits inside a code span
 
 
 def test_garbage_url_falls_back_with_notice():
     at = open_page(PAGE, query={"lr": "abc", "steps": "-1e309", "b0": "<script>x</script>", "seed": "nan"})
     assert_clean(at)
     warnings = " ".join(w.value for w in at.warning)
-    for key in ("lr", "steps", "b0", "seed"):
+    for key in ("lr", "steps", "b0"):  # (the seed's notice went to the first page AppTest opened: home)
         assert f"`{key}`" in warnings
+    assert at.number_input(key="seed").value == 0
     assert at.select_slider(key="lr").value == gd.GDConfig().lr
     assert at.slider(key="steps").value == gd.GDConfig().steps
 

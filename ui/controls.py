@@ -7,6 +7,7 @@ widget exists (garbage falls back to the default, with a notice), then draws eve
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -17,6 +18,7 @@ from ui.i18n import t
 
 KINDS = ("slider", "select", "choice", "toggle", "number")
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")  # plain ASCII decimals only (no 1_0, no ٣)
 
 
 @dataclass(frozen=True)
@@ -49,17 +51,21 @@ class Control:
             raise ValueError(raw)
         if self.kind in ("select", "choice"):
             for o in self.options:
-                if raw == self.fmt(o) or (self.kind == "select" and math.isclose(float(raw), o)):
+                if raw == self.fmt(o) or (self.kind == "select" and NUMBER.fullmatch(raw) and math.isclose(float(raw), o)):
                     return o
             raise ValueError(raw)
-        v = float(raw)  # slider / number
+        if not NUMBER.fullmatch(raw):  # slider / number
+            raise ValueError(raw)
+        v = float(raw)
         if not (math.isfinite(v) and self.lo <= v <= self.hi):
             raise ValueError(raw)
+        if self.step:  # what the widget can show: the nearest point of its grid
+            v = float(self.lo + round((v - self.lo) / self.step) * self.step)
         if isinstance(self.default, int):
             if not v.is_integer():
                 raise ValueError(raw)
             return int(v)
-        return v
+        return round(v, 10)
 
     def clamp(self, v: Any) -> Any:
         """v moved inside the control's current range/options (bounds can depend on other controls)."""
@@ -72,7 +78,7 @@ class Control:
 
 def _notice(ctrl: Control, raw: str) -> None:
     """Say, in words and never as markup, that a URL value was ignored."""
-    shown = raw.replace("`", "'")[:40]
+    shown = "".join(ch for ch in raw if ch.isprintable()).replace("`", "'")[:40] or "''"  # inside a code span: no markup
     st.session_state.setdefault("_url_notices", []).append(
         t("url.bad_value", key=ctrl.key, value=shown, default=ctrl.fmt(ctrl.default))
     )
@@ -86,7 +92,7 @@ def adopt_url(controls: list[Control]) -> None:
         raw = st.query_params.get_all(c.key)[-1]
         try:
             st.session_state[c.key] = c.parse(raw)
-        except (ValueError, TypeError, OverflowError):
+        except Exception:  # whatever a link holds, it falls back to the default
             st.session_state[c.key] = c.default
             _notice(c, raw)
 
@@ -146,6 +152,18 @@ def presets(named: dict[str, dict[str, Any]], prefix: str) -> None:
     for col, (name, values) in zip(cols, named.items()):
         col.button(t(f"{prefix}.preset.{name}"), key=f"preset_{prefix}_{name}", on_click=_apply,
                    args=(values,), help=t("common.preset_help"), width="stretch")
+
+
+def restart_when_changed(key: str, depends_on: object, value: Any) -> None:
+    """Set key to `value` when `depends_on` differs from the previous run's (call before its widget).
+
+    E.g. a replay slider must jump to the new run's last step when the run changes, not stay at an
+    old step; a value that came with the link (the first run) is kept.
+    """
+    seen = f"_{key}_depends_on"
+    if seen in st.session_state and st.session_state[seen] != depends_on:
+        st.session_state[key] = value
+    st.session_state[seen] = depends_on
 
 
 def reset_page(extra: list[Control]) -> None:

@@ -37,8 +37,3 @@ def t(key: str, /, **fmt) -> str:
     text = catalogue(lang()).get(key) or catalogue("en").get(key) or key
     return text.format(**fmt) if fmt else text
 
-
-def term(key: str) -> str:
-    """A glossary term with its counterpart: "overfitting (过拟合)" or "过拟合 (overfitting)"."""
-    here, other = lang(), "zh" if lang() == "en" else "en"
-    return f"{catalogue(here)['glossary.' + key + '.term']} ({catalogue(other)['glossary.' + key + '.term']})"

@@ -21,6 +21,10 @@ _log = logging.getLogger("dl_live_lab")
 _PRESENTER_CSS = """<style>
 .stMainBlockContainer [data-testid="stMarkdownContainer"] p,
 .stMainBlockContainer [data-testid="stMarkdownContainer"] li { font-size: 1.35rem !important; }
+.stMainBlockContainer [data-testid="stWidgetLabel"] p,
+.stMainBlockContainer [data-testid="stCaptionContainer"] p { font-size: 1.15rem !important; }
+.stMainBlockContainer [data-testid="stMetricValue"] p,
+.stMainBlockContainer [data-testid="stMetricValue"] div { font-size: 2.8rem !important; }
 .stMainBlockContainer h1 { font-size: 3.2rem !important; }
 .stMainBlockContainer h2, .stMainBlockContainer h3 { font-size: 2.2rem !important; }
 .stMainBlockContainer { max-width: 100% !important; }
@@ -29,11 +33,12 @@ _PRESENTER_CSS = """<style>
 
 def start() -> None:
     """Before anything is drawn: language from the URL or the browser, shared URL values adopted."""
-    if "lang" not in st.session_state and "lang" not in st.query_params:
-        locale = (st.context.locale or "").lower()
-        st.session_state["lang"] = "zh" if locale.startswith("zh") else "en"
-    if st.query_params.get("lang", "").lower().startswith("zh") and "lang" not in st.session_state:
-        st.session_state["lang"] = "zh"  # accept ?lang=zh-CN, zh-TW as well as ?lang=zh
+    if "lang" not in st.session_state:
+        asked = st.query_params.get("lang", "").strip().lower()[:2]  # ?lang=zh-CN, EN, en-US count too
+        if asked in LANGS:
+            st.session_state["lang"] = asked
+        elif "lang" not in st.query_params:
+            st.session_state["lang"] = "zh" if (st.context.locale or "").lower().startswith("zh") else "en"
     adopt_url(SHARED)
 
 
@@ -60,13 +65,18 @@ def share_box(slot: st.delta_generator.DeltaGenerator, url_path: str) -> None:
 def enter() -> None:
     """First call of every page: make sure the page runs inside the router.
 
-    Trap: because a pages/ folder exists, Streamlit runs the first script of a fresh server process
-    in its legacy folder mode, so a lesson link opened first would run the page *without* the router
-    (no sidebar, no language). Leaving that mode and rerunning hands the request to st.navigation.
+    Trap (Streamlit 1.67, pinned): because a pages/ folder exists, Streamlit runs the first script
+    of a fresh server process in its legacy folder mode, so a lesson link opened first would run the
+    page *without* the router (no sidebar, no language). Leaving that mode (the class flag that
+    st.navigation itself clears) and rerunning hands the request to st.navigation. Tests cover it:
+    AppTest resets the flag on every run, and the browser test opens a lesson first.
+    Then: forget the previous page's controls (reset/share act on this page only), show URL notices.
     """
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+    st.session_state["_page_controls"] = {}
+    show_notices()
 
 
 def header(lesson: str, controls: list[Control]) -> None:
@@ -79,10 +89,10 @@ def header(lesson: str, controls: list[Control]) -> None:
     st.markdown(t(f"{lesson}.intro"))
 
 
-def takeaway(lesson: str) -> None:
-    """The closing 'what to notice' box, naming the chapter."""
+def takeaway(lesson: str, **fmt) -> None:
+    """The closing 'what to notice' box, naming the chapter; fmt fills in numbers measured on this page."""
     st.subheader(t("common.notice"))
-    st.info(t(f"{lesson}.takeaway"), icon="💡")
+    st.info(t(f"{lesson}.takeaway", **fmt), icon="💡")
 
 
 @contextmanager
