@@ -66,7 +66,7 @@ with main:
     m[1].metric(t(f"{L}.m_best"), f"{r.best_loss:.4g}")
     m[2].metric(t(f"{L}.m_limit"), f"{r.lr_limit:.3f}")
     m[3].metric(t(f"{L}.m_params"), f"{r.path.b.iloc[-1]:.2f}, {r.path.w.iloc[-1]:.2f}")
-    left, right = st.columns([3, 2])
+    left, right = (st.container(), st.container()) if charts.big() else st.columns([3, 2])
     with left:
         charts.show(charts.heatmap(r.surface, "b", "w", "loss", title=t(f"{L}.surface_title"),
                                    z_title=t(f"{L}.surface_z"), path=r.path[r.path.step <= at],

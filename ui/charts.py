@@ -26,16 +26,31 @@ def _style(chart: alt.Chart, height: int) -> alt.Chart:
 
 def lines(df: pd.DataFrame, x: str, y: str, color: str | None = None, *, title: str = "",
           x_title: str = "", y_title: str = "", log_y: bool = False, stop_x: float | None = None,
-          stop_label: str = "", marker_x: float | None = None, dash: str | None = None,
-          height: int = 300) -> alt.Chart:
-    """Curves y(x), one per color value; optional log y, a red rule where a run stopped (diverged), a step marker."""
+          stop_label: str = "", marker_x: float | list[float] | None = None, dash: str | None = None,
+          height: int = 300, rule_y: float | None = None, rule_label: str = "", flag: str | None = None,
+          flag_label: str = "", y_domain: tuple[float, float] | None = None,
+          points: bool | None = None) -> alt.Chart:
+    """Curves y(x), one per color value; optional log y, a red rule where a run stopped (diverged), step markers.
+
+    rule_y draws a labelled horizontal reference (a baseline, a threshold); flag names a boolean column
+    whose True rows are marked with red crosses, labelled flag_label in the legend (e.g. "exploded");
+    y_domain fixes the y range (curves leaving it are cut off, e.g. a run that blew up); points draws
+    a dot on every value (default: only for short frames). A categorical
+    dash column keeps its category order (the first category is drawn solid).
+    """
+    dom = {"domain": list(y_domain)} if y_domain else {}
     enc = {"x": alt.X(x, title=x_title or x), "y": alt.Y(y, title=y_title or y,
-           scale=alt.Scale(type="log") if log_y else alt.Scale(zero=False))}
-    if color:
-        enc["color"] = alt.Color(color, title=None)
+           scale=alt.Scale(type="log", **dom) if log_y else alt.Scale(zero=False, **dom))}
+    if color:  # a categorical color column keeps its category order (stable colours when a curve is hidden)
+        cats = df[color].cat.categories if isinstance(df[color].dtype, pd.CategoricalDtype) else None
+        order = {"sort": [c for c in cats if c in set(df[color])]} if cats is not None else {}
+        enc["color"] = alt.Color(color, title=None, **order)
     if dash:
-        enc["strokeDash"] = alt.StrokeDash(dash, title=None)
-    layers = [alt.Chart(df).mark_line(point=len(df) < 40).encode(**enc, tooltip=list(df.columns))]
+        cats = df[dash].cat.categories if isinstance(df[dash].dtype, pd.CategoricalDtype) else None
+        enc["strokeDash"] = alt.StrokeDash(dash, title=None, sort=list(cats) if cats is not None else "ascending")
+    dots = len(df) < 40 if points is None else points  # dots off: a dash legend then shows dashes
+    layers = [alt.Chart(df).mark_line(point=dots, clip=bool(y_domain))
+              .encode(**enc, tooltip=list(df.columns))]
     if stop_x is not None:
         rule = pd.DataFrame({x: [stop_x], "label": [stop_label]})
         base = alt.Chart(rule).encode(x=x)
@@ -43,24 +58,40 @@ def lines(df: pd.DataFrame, x: str, y: str, color: str | None = None, *, title: 
                    base.mark_text(color="#d62728", align="left", dx=4, dy=-8, fontWeight="bold",
                                   fontSize=14).encode(text="label", y=alt.value(12))]
     if marker_x is not None:
-        layers.append(alt.Chart(pd.DataFrame({x: [marker_x]})).mark_rule(color="gray").encode(x=x))
+        marks = list(marker_x) if isinstance(marker_x, (list, tuple)) else [marker_x]
+        layers.append(alt.Chart(pd.DataFrame({x: marks})).mark_rule(color="gray").encode(x=x))
+    if rule_y is not None:
+        base = alt.Chart(pd.DataFrame({y: [rule_y], "label": [rule_label]})).encode(y=enc["y"])
+        layers[:0] = [base.mark_rule(color="#555", strokeDash=[5, 4], strokeWidth=2),  # under the curves
+                      base.mark_text(align="right", baseline="bottom", dy=-3, fontWeight="bold")
+                      .encode(text="label", x=alt.value("width"))]
+    if flag is not None and df[flag].any():
+        hot = df[df[flag]].assign(_flag=flag_label)
+        layers.append(alt.Chart(hot).mark_point(shape="cross", size=110, filled=True, color="#d62728").encode(
+            x=enc["x"], y=enc["y"], shape=alt.Shape("_flag:N", title=None, scale=alt.Scale(range=["cross"])),
+            tooltip=list(df.columns)))
     return _style(alt.layer(*layers).properties(title=title), height)
 
 
 def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str = "", z_title: str = "",
             path: pd.DataFrame | None = None, marker: pd.DataFrame | None = None,
-            best: tuple[float, float] | None = None, log_z: bool = True, height: int = 380) -> alt.Chart:
-    """A filled grid z(x, y) (log colour by default) with an optional path, current point and optimum on top."""
+            best: tuple[float, float] | None = None, log_z: bool = True, height: int = 380,
+            x_title: str = "", y_title: str = "", z_domain: tuple[float, float] | None = None) -> alt.Chart:
+    """A filled grid z(x, y) (log colour by default) with an optional path, current point and optimum on top.
+
+    z_domain fixes the colour range, so two heatmaps side by side share one colour key.
+    """
     dx = (df[x].max() - df[x].min()) / max(df[x].nunique() - 1, 1) / 2
     dy = (df[y].max() - df[y].min()) / max(df[y].nunique() - 1, 1) / 2
     cells = df.assign(_x0=df[x] - dx, _x1=df[x] + dx, _y0=df[y] - dy, _y1=df[y] + dy)
     dom_x = [float(cells._x0.min()), float(cells._x1.max())]
     dom_y = [float(cells._y0.min()), float(cells._y1.max())]
     grid = alt.Chart(cells).mark_rect().encode(
-        x=alt.X("_x0:Q", title=x, scale=alt.Scale(domain=dom_x, nice=False, zero=False)), x2="_x1",
-        y=alt.Y("_y0:Q", title=y, scale=alt.Scale(domain=dom_y, nice=False, zero=False)), y2="_y1",
+        x=alt.X("_x0:Q", title=x_title or x, scale=alt.Scale(domain=dom_x, nice=False, zero=False)), x2="_x1",
+        y=alt.Y("_y0:Q", title=y_title or y, scale=alt.Scale(domain=dom_y, nice=False, zero=False)), y2="_y1",
         color=alt.Color(f"{z}:Q", title=z_title or z,
-                        scale=alt.Scale(type="log" if log_z else "linear", scheme="viridis"),
+                        scale=alt.Scale(type="log" if log_z else "linear", scheme="viridis",
+                                        **({"domain": list(z_domain)} if z_domain else {})),
                         legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=220)),
         tooltip=[x, y, z],
     )
@@ -83,8 +114,10 @@ def points_and_lines(points: pd.DataFrame, fit: pd.DataFrame, *, x: str = "x", y
                      point_color: str | None = None, line_color: str | None = None, title: str = "",
                      height: int = 300) -> alt.Chart:
     """Data as dots (coloured by a column if given) with fitted curves drawn over them."""
-    pad = 0.1 * (points[y].max() - points[y].min()) + 1e-9  # keep the view on the data: a wild fit is clipped
-    y_dom = [float(points[y].min() - pad), float(points[y].max() + pad)]
+    lo, hi = points[y].min(), points[y].max()
+    span = hi - lo + 1e-9  # show the fit too, but at most one data-span beyond the data: a wild fit is clipped
+    y_dom = [float(max(min(lo, fit[y].min()), lo - span) - 0.1 * span),
+             float(min(max(hi, fit[y].max()), hi + span) + 0.1 * span)]
     dots = alt.Chart(points).mark_circle(size=70, opacity=0.8).encode(
         x=alt.X(x, scale=alt.Scale(zero=False)), y=alt.Y(y, scale=alt.Scale(domain=y_dom, zero=False)),
         color=alt.Color(point_color, title=None) if point_color else alt.value("#1f77b4"),
@@ -92,6 +125,87 @@ def points_and_lines(points: pd.DataFrame, fit: pd.DataFrame, *, x: str = "x", y
     curve = alt.Chart(fit).mark_line(strokeWidth=3, clip=True).encode(
         x=x, y=y, color=alt.Color(line_color, title=None) if line_color else alt.value("#d62728"))
     return _style(alt.layer(dots, curve).resolve_scale(color="independent").properties(title=title), height)
+
+
+def bars(df: pd.DataFrame, x: str, y: str, *, highlight: str | None = None, title: str = "",
+         x_title: str = "", y_title: str = "", height: int = 200) -> alt.Chart:
+    """Bars y(x) on a quantitative x (so they line up with a line chart below); rows where the
+    boolean/0-1 column `highlight` is set are drawn in orange."""
+    color = (alt.condition(f"datum['{highlight}'] > 0", alt.value("#ff7f0e"), alt.value("#9ecae1"))
+             if highlight else alt.value("#9ecae1"))
+    chart = alt.Chart(df).mark_bar(size=8).encode(
+        x=alt.X(x, title=x_title or x, scale=alt.Scale(nice=False, padding=8)), y=alt.Y(y, title=y_title or y),
+        color=color, tooltip=list(df.columns))
+    return _style(chart.properties(title=title), height)
+
+
+def grouped_bars(df: pd.DataFrame, x: str, y: str, color: str, *, text: str | None = None, title: str = "",
+                 x_title: str = "", y_title: str = "", log_y: bool = False, x_order: list | None = None,
+                 height: int = 280) -> alt.Chart:
+    """Bars y per category x, one bar per color value side by side; optional text (e.g. a shape) on each bar.
+
+    x_order fixes the category order (default: order of first appearance in df).
+    """
+    order = x_order if x_order is not None else list(dict.fromkeys(df[x]))
+    enc = dict(x=alt.X(f"{x}:N", title=x_title or x, sort=order, axis=alt.Axis(labelAngle=0)),
+               xOffset=alt.XOffset(f"{color}:N"),
+               y=alt.Y(f"{y}:Q", title=y_title or y, scale=alt.Scale(type="log") if log_y else alt.Scale()))
+    if text:  # headroom for the labels above the tallest bar
+        top = float(df[y].max()) * (30 if log_y else 1.3)
+        enc["y"] = enc["y"].scale(type="log", domainMax=top) if log_y else enc["y"].scale(domainMax=top)
+    base = {"y2": alt.datum(1)} if log_y else {}  # a log axis has no 0: bars grow from 1
+    layers = [alt.Chart(df).mark_bar().encode(**enc, **base, color=alt.Color(f"{color}:N", title=None),
+                                              tooltip=list(df.columns))]
+    if text:
+        layers.append(alt.Chart(df).mark_text(angle=270, align="left", baseline="middle", dx=3, fontSize=11)
+                      .encode(**enc, text=f"{text}:N"))
+    return _style(alt.layer(*layers).properties(title=title), height)
+
+
+def image_grid(df: pd.DataFrame, col: str, row: str | None = None, *, x: str = "col", y: str = "row",
+               z: str = "value", title: str = "", scheme: str = "viridis", px: int = 7) -> alt.Chart:
+    """Small images from tidy pixels (x, y, z): one row of panels per `row` value, one panel per `col` value.
+
+    Every image pixel is px screen pixels wide, so a pooled 8x8 map is drawn half the size of a
+    16x16 one. Each panel has its own colour range (bright = its largest values) and is titled by its col
+    value; rows and panels keep the order of first appearance in df.
+    """
+    k = 1.5 if big() else 1.0
+    rows = []
+    for r_val, part in (df.groupby(row, sort=False) if row else [("", df)]):
+        panels = []
+        for c_val, img in part.groupby(col, sort=False):
+            panels.append(alt.Chart(img).mark_rect().encode(
+                x=alt.X(f"{x}:O", axis=None), y=alt.Y(f"{y}:O", axis=None),
+                color=alt.Color(f"{z}:Q", scale=alt.Scale(scheme=scheme), legend=None),
+                tooltip=[c for c in (row, col, y, x, z) if c])
+                .properties(width=px * k * img[x].nunique(), height=px * k * img[y].nunique(),
+                            title=alt.Title(str(c_val), fontSize=11 * k, fontWeight="normal")))
+        rows.append(alt.hconcat(*panels, spacing=8, title=alt.Title(str(r_val), anchor="start", fontSize=13 * k)))
+    chart = rows[0] if len(rows) == 1 else alt.vconcat(*rows, spacing=10)
+    return (chart.properties(title=title).resolve_scale(color="independent")
+            .configure_title(fontSize=15 * k, anchor="start").configure_view(stroke=None)
+            .configure_concat(spacing=8))
+
+
+def _dot_label(name: str) -> str:
+    """'h_{t-1}' -> graphviz HTML label h<SUB>t-1</SUB>."""
+    head, _, sub = name.partition("_")
+    return f"{head}<SUB>{sub.strip('{}')}</SUB>" if sub else name
+
+
+def diagram(edges: pd.DataFrame, *, title: str = "", highlight: str = "",
+            labels: dict[str, str] | None = None) -> str:
+    """A left-to-right graphviz (DOT) graph of edges (source, target, kind) for st.graphviz_chart;
+    edges of kind `highlight` are drawn thick and red; labels maps kind -> edge text."""
+    out = ["digraph {", "rankdir=LR; bgcolor=transparent; nodesep=0.4;",
+           'node [shape=circle, fontname="sans-serif", fontsize=16, width=0.7];',
+           'edge [fontname="sans-serif", fontsize=12];', f'label="{title}"; labelloc=t; fontsize=16;']
+    out += [f'"{n}" [label=<{_dot_label(n)}>];' for n in dict.fromkeys([*edges.source, *edges.target])]
+    for e in edges.itertuples():
+        hot = 'color="#d62728", fontcolor="#d62728", penwidth=3' if e.kind == highlight else 'color="gray40"'
+        out.append(f'"{e.source}" -> "{e.target}" [label="{(labels or {}).get(e.kind, "")}", {hot}];')
+    return "\n".join(out + ["}"])
 
 
 def show(chart: alt.Chart, data: pd.DataFrame, name: str) -> None:
