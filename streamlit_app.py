@@ -3,15 +3,12 @@ import streamlit as st
 
 from ui import page
 from ui.i18n import t
-
-# One lesson = core/<name>.py + pages/<n>_<name>.py + tests/test_<name>.py + its locale section.
-LESSONS = ["gradient_descent"]
+from ui.lessons import available, page_file
 
 st.set_page_config(page_title="DL Live Lab", page_icon="🧠", layout="wide")
 page.start()
 pages = [st.Page("pages/0_home.py", title=t("home.title"), icon="🏠", url_path="home", default=True)]
-pages += [st.Page(f"pages/{i}_{name}.py", title=t(f"{name}.title"), url_path=name)
-          for i, name in enumerate(LESSONS, start=1)]
+pages += [st.Page(page_file(name), title=t(f"{name}.title"), url_path=name) for name in available()]
 current = st.navigation(pages)
 share_slot = page.sidebar()
 with page.guard():

@@ -88,7 +88,8 @@ def bench_server() -> None:
         print("server memory: skipped (no Chromium; apt-get install chromium)")
         return
     from playwright.sync_api import sync_playwright
-    pages = [""] + [p.stem.split("_", 1)[1] for p in sorted((ROOT / "pages").glob("[1-9]_*.py"))]
+    from ui.lessons import available
+    pages = [""] + available()
     with streamlit_server() as (url, proc), sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         page = browser.new_page()

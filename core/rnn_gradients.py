@@ -80,7 +80,8 @@ def _rnn_norms(Q, U, x, y, scales) -> torch.Tensor:
         hs.append(h)
     L = 0.5 * ((hs[-1].squeeze(-1) - y) ** 2).sum()  # summed over S: each slice gets its own grads
     grads = torch.autograd.grad(L, hs)
-    return torch.stack([g.flatten(1).norm(dim=1) for g in grads], 1)  # (S, T)
+    # float64 norm: in float32 the sum of squares overflows once elements pass ~1e19, long before they do
+    return torch.stack([g.flatten(1).double().norm(dim=1) for g in grads], 1)  # (S, T)
 
 
 def _lstm_norms(W_x, W_h, b, x, y, forget_biases) -> torch.Tensor:
@@ -100,7 +101,7 @@ def _lstm_norms(W_x, W_h, b, x, y, forget_biases) -> torch.Tensor:
         hs.append(h)
     L = 0.5 * ((hs[-1] - y) ** 2).sum()
     grads = torch.autograd.grad(L, hs)
-    return torch.stack([g.norm(dim=1) for g in grads], 1)  # (S, T)
+    return torch.stack([g.double().norm(dim=1) for g in grads], 1)  # (S, T)
 
 
 def run_gradient_flow(cfg: FlowConfig = FlowConfig(), progress: Progress | None = None) -> FlowResult:

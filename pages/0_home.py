@@ -1,26 +1,23 @@
 """Home: the course map, how to use the lab in a lecture, and the bilingual glossary."""
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
 from ui import page
 from ui.i18n import catalogue, t
+from ui.lessons import available, page_file
 
 page.enter()
 st.title(t("home.headline"))
 st.markdown(t("home.intro"))
 
 st.header(t("home.map"))
-lessons = sorted(Path(__file__).parent.glob("[1-9]_*.py"))
 cols = st.columns(2)
-for i, path in enumerate(lessons):
-    name = path.stem.split("_", 1)[1]
+for i, name in enumerate(available()):
     with cols[i % 2].container(border=True):
         st.subheader(t(f"{name}.title"))
         st.caption(t(f"{name}.chapter"))
         st.write(t(f"{name}.card"))
-        st.page_link(f"pages/{path.name}", label=t("home.open"), icon="▶️")
+        st.page_link(page_file(name), label=t("home.open"), icon="▶️")
 
 st.header(t("home.lecture"))
 st.markdown(t("home.lecture_body"))

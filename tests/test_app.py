@@ -12,6 +12,7 @@ from tests.apptest import TIMEOUT, assert_clean, open_page
 from tests.conftest import ROOT
 from ui.controls import Control
 from ui.i18n import catalogue
+from ui.lessons import ROOT as LESSON_ROOT, available, page_file
 
 
 def test_core_never_imports_streamlit():
@@ -19,6 +20,12 @@ def test_core_never_imports_streamlit():
     code = f"import sys, importlib\nfor n in {names!r}: importlib.import_module(n)\nprint('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_every_lesson_has_its_three_files():
+    for name in available():
+        for path in (f"core/{name}.py", page_file(name), f"tests/test_{name}.py"):
+            assert (LESSON_ROOT / path).exists(), path
 
 
 def test_core_modules_import():
@@ -35,8 +42,7 @@ def test_locales_have_the_same_non_empty_keys():
 
 def test_every_lesson_page_has_its_strings():
     en = catalogue("en")
-    for page in sorted((ROOT / "pages").glob("[1-9]_*.py")):
-        name = page.stem.split("_", 1)[1]
+    for name in available():
         for part in ("title", "chapter", "intro", "card", "takeaway"):
             assert f"{name}.{part}" in en, f"{name}.{part}"
 

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from tests.browser import ARGS, CHROMIUM, IDLE, open_page, streamlit_server
-from tests.conftest import ROOT
+from ui.lessons import available
 
 if CHROMIUM is None:
     if os.environ.get("CI") == "true":
@@ -17,7 +17,7 @@ if CHROMIUM is None:
                 allow_module_level=True)
 
 sync_api = pytest.importorskip("playwright.sync_api")
-LESSONS = [p.stem.split("_", 1)[1] for p in sorted((ROOT / "pages").glob("[1-9]_*.py"))]
+LESSONS = available()
 
 
 @pytest.fixture(scope="module")
