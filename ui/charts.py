@@ -21,6 +21,7 @@ def _style(chart: alt.Chart, height: int) -> alt.Chart:
         .configure_axis(labelFontSize=12 * k, titleFontSize=13 * k)
         .configure_legend(labelFontSize=12 * k, titleFontSize=13 * k, orient="bottom")
         .configure_title(fontSize=15 * k, anchor="start")
+        .configure_range(category={"scheme": "tableau10"})  # distinct hues: dark vs light blue fails on a projector
     )
 
 
