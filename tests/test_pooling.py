@@ -209,3 +209,74 @@ def test_core_does_not_import_streamlit():
 
 
 # --- page tests (added with the page) ---
+from tests.apptest import assert_clean, open_page, set_all  # noqa: E402
+
+PAGE = "3_pooling.py"
+N_CHARTS = 8  # accuracy, loss, multiply-adds, shape flow, feature maps, rotation, zoom, warped samples
+
+
+def _specs(at) -> str:
+    return " ".join(c.proto.spec for c in at.get("vega_lite_chart"))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("setting", ["defaults", "min", "max"])
+def test_page(lang, setting):
+    at = open_page(PAGE, lang)
+    assert_clean(at)
+    if setting != "defaults":
+        set_all(at, setting)
+        assert_clean(at)
+    assert len(at.get("vega_lite_chart")) == N_CHARTS
+    assert len(at.metric) == 4 and len(at.dataframe) == 1
+
+
+@pytest.mark.parametrize("name, query", [("what", {"cnn_task": "where"}), ("where", {}),
+                                         ("rotated", {}), ("augmented", {"cnn_show_aug": "false"})])
+def test_presets(name, query):
+    at = open_page(PAGE, query=query)
+    at.button(key=f"preset_pooling_{name}").click().run()
+    assert_clean(at)
+    assert at.radio(key="cnn_task").value == ("where" if name == "where" else "what")
+    assert any(i.icon == "♟️" for i in at.info) == (name == "where")  # the AlphaGo note
+    assert at.toggle(key="cnn_show_aug").value is (name != "rotated")
+    assert ('"augmented"' in _specs(at)) is (name != "rotated")  # the augmented curve is drawn or not
+
+
+def test_garbage_url_falls_back_with_notice():
+    bad = {"cnn_task": "when", "cnn_convs": "9", "cnn_lr": "abc", "cnn_kernel": "4", "cnn_angle": "-1e309",
+           "cnn_min_scale": "nan", "cnn_show_aug": "maybe", "cnn_pool_a": "<b>max</b>"}
+    at = open_page(PAGE, query=bad)
+    assert_clean(at)
+    warnings = " ".join(w.value for w in at.warning)
+    for key in bad:
+        assert f"`{key}`" in warnings, key
+    d = PoolingConfig()
+    assert at.radio(key="cnn_task").value == d.task and at.slider(key="cnn_convs").value == d.n_conv
+    assert at.select_slider(key="cnn_lr").value == d.lr and at.radio(key="cnn_kernel").value == d.kernel
+    assert at.slider(key="cnn_angle").value == InvarianceConfig().max_angle
+    assert at.toggle(key="cnn_show_aug").value is True
+
+
+def test_url_values_are_adopted_and_shared():
+    at = open_page(PAGE, query={"cnn_task": "where", "cnn_pool_a": "avg", "cnn_epochs": "2", "cnn_show_aug": "0",
+                                "cnn_angle": "90"})
+    assert_clean(at)
+    assert at.radio(key="cnn_task").value == "where" and at.radio(key="cnn_pool_a").value == "avg"
+    share = at.code[0].value
+    for part in ("pooling?", "cnn_task=where", "cnn_pool_a=avg", "cnn_epochs=2", "cnn_show_aug=false", "cnn_angle=90"):
+        assert part in share, part
+
+
+def test_page_says_when_training_diverged(monkeypatch):
+    real, calls = pooling._loss, {"n": 0}
+
+    def exploding_loss(logits, y):
+        calls["n"] += 1
+        return real(logits, y) * (float("nan") if calls["n"] > 30 else 1.0)
+
+    monkeypatch.setattr(pooling, "_loss", exploding_loss)
+    at = open_page(PAGE, query={"seed": "4321", "cnn_epochs": "2", "cnn_inv_epochs": "2"})  # a config no other test caches
+    assert_clean(at)
+    assert sum(e.icon == "💥" for e in at.error) == 4  # nets A and B, plain and augmented
+    assert len(at.get("vega_lite_chart")) == N_CHARTS
