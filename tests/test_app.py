@@ -12,7 +12,7 @@ from tests.apptest import TIMEOUT, assert_clean, open_page
 from tests.conftest import ROOT
 from ui.controls import Control
 from ui.i18n import catalogue
-from ui.lessons import ROOT as LESSON_ROOT, available, page_file
+from ui.lessons import LESSONS, ROOT as LESSON_ROOT, available, page_file
 
 
 def test_core_never_imports_streamlit():
@@ -23,7 +23,8 @@ def test_core_never_imports_streamlit():
 
 
 def test_every_lesson_has_its_three_files():
-    for name in available():
+    assert available() == LESSONS
+    for name in LESSONS:
         for path in (f"core/{name}.py", page_file(name), f"tests/test_{name}.py"):
             assert (LESSON_ROOT / path).exists(), path
 

@@ -30,17 +30,19 @@ def lines(df: pd.DataFrame, x: str, y: str, color: str | None = None, *, title: 
           stop_label: str = "", marker_x: float | list[float] | None = None, dash: str | None = None,
           height: int = 300, rule_y: float | None = None, rule_label: str = "", flag: str | None = None,
           flag_label: str = "", y_domain: tuple[float, float] | None = None,
-          points: bool | None = None) -> alt.Chart:
+          points: bool | None = None, integer_x: bool = False) -> alt.Chart:
     """Curves y(x), one per color value; optional log y, a red rule where a run stopped (diverged), step markers.
 
     rule_y draws a labelled horizontal reference (a baseline, a threshold); flag names a boolean column
     whose True rows are marked with red crosses, labelled flag_label in the legend (e.g. "exploded");
     y_domain fixes the y range (curves leaving it are cut off, e.g. a run that blew up); points draws
-    a dot on every value (default: only for short frames). A categorical
+    a dot on every value (default: only for short frames); integer_x puts ticks on whole numbers only
+    (e.g. a count of layers). A categorical
     dash column keeps its category order (the first category is drawn solid).
     """
     dom = {"domain": list(y_domain)} if y_domain else {}
-    enc = {"x": alt.X(x, title=x_title or x), "y": alt.Y(y, title=y_title or y,
+    axis = {"axis": alt.Axis(tickMinStep=1, format="d")} if integer_x else {}
+    enc = {"x": alt.X(x, title=x_title or x, **axis), "y": alt.Y(y, title=y_title or y,
            scale=alt.Scale(type="log", **dom) if log_y else alt.Scale(zero=False, **dom))}
     if color:  # a categorical color column keeps its category order (stable colours when a curve is hidden)
         cats = df[color].cat.categories if isinstance(df[color].dtype, pd.CategoricalDtype) else None
@@ -113,18 +115,23 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str = "", z_titl
 
 def points_and_lines(points: pd.DataFrame, fit: pd.DataFrame, *, x: str = "x", y: str = "y",
                      point_color: str | None = None, line_color: str | None = None, title: str = "",
-                     height: int = 300) -> alt.Chart:
-    """Data as dots (coloured by a column if given) with fitted curves drawn over them."""
+                     height: int = 300, point_colors: dict[str, str] | None = None,
+                     line_colors: dict[str, str] | None = None) -> alt.Chart:
+    """Data as dots (coloured by a column if given) with fitted curves drawn over them.
+
+    point_colors / line_colors ({value: colour}) fix the colours, e.g. so that no curve shares a colour with
+    a kind of dot."""
+    fixed = lambda m: {"scale": alt.Scale(domain=list(m), range=list(m.values()))} if m else {}  # noqa: E731
     lo, hi = points[y].min(), points[y].max()
     span = hi - lo + 1e-9  # show the fit too, but at most one data-span beyond the data: a wild fit is clipped
     y_dom = [float(max(min(lo, fit[y].min()), lo - span) - 0.1 * span),
              float(min(max(hi, fit[y].max()), hi + span) + 0.1 * span)]
     dots = alt.Chart(points).mark_circle(size=70, opacity=0.8).encode(
         x=alt.X(x, scale=alt.Scale(zero=False)), y=alt.Y(y, scale=alt.Scale(domain=y_dom, zero=False)),
-        color=alt.Color(point_color, title=None) if point_color else alt.value("#1f77b4"),
+        color=alt.Color(point_color, title=None, **fixed(point_colors)) if point_color else alt.value("#1f77b4"),
         tooltip=list(points.columns))
     curve = alt.Chart(fit).mark_line(strokeWidth=3, clip=True).encode(
-        x=x, y=y, color=alt.Color(line_color, title=None) if line_color else alt.value("#d62728"))
+        x=x, y=y, color=alt.Color(line_color, title=None, **fixed(line_colors)) if line_color else alt.value("#d62728"))
     return _style(alt.layer(dots, curve).resolve_scale(color="independent").properties(title=title), height)
 
 
@@ -151,7 +158,7 @@ def grouped_bars(df: pd.DataFrame, x: str, y: str, color: str, *, text: str | No
     enc = dict(x=alt.X(f"{x}:N", title=x_title or x, sort=order, axis=alt.Axis(labelAngle=0)),
                xOffset=alt.XOffset(f"{color}:N"),
                y=alt.Y(f"{y}:Q", title=y_title or y, scale=alt.Scale(type="log") if log_y else alt.Scale()))
-    if text:  # headroom for the labels above the tallest bar
+    if text and len(df):  # headroom for the labels above the tallest bar
         top = float(df[y].max()) * (30 if log_y else 1.3)
         enc["y"] = enc["y"].scale(type="log", domainMax=top) if log_y else enc["y"].scale(domainMax=top)
     base = {"y2": alt.datum(1)} if log_y else {}  # a log axis has no 0: bars grow from 1
@@ -187,6 +194,40 @@ def image_grid(df: pd.DataFrame, col: str, row: str | None = None, *, x: str = "
     return (chart.properties(title=title).resolve_scale(color="independent")
             .configure_title(fontSize=15 * k, anchor="start").configure_view(stroke=None)
             .configure_concat(spacing=8))
+
+
+def spread(points: pd.DataFrame, summary: pd.DataFrame, x: str, y: str, mean: str, std: str, *,
+           curves: pd.DataFrame | None = None, curve_color: str = "curve",
+           marks: dict[str, float] | None = None,
+           title: str = "", x_title: str = "", y_title: str = "", log_y: bool = False,
+           height: int = 300) -> alt.Chart:
+    """Single observations y(x) (x: whole numbers, e.g. a depth) as grey dots, their mean ± std per x as black dots
+    with error bars.
+
+    curves (tidy: x, y, curve_color) adds coloured reference lines (e.g. the loss on a test set);
+    marks {label: x} draws a labelled vertical rule at each x (e.g. the value each method picks).
+    """
+    scale = alt.Scale(type="log") if log_y else alt.Scale(zero=False)
+    ex = alt.X(f"{x}:Q", title=x_title or x, axis=alt.Axis(tickMinStep=1, format="d"))
+    ey = alt.Y(f"{y}:Q", title=y_title or y, scale=scale)
+    bars = summary.assign(_lo=summary[mean] - summary[std], _hi=summary[mean] + summary[std])
+    if log_y:
+        bars["_lo"] = bars._lo.where(bars._lo > 0, bars[mean] / 10)  # a log axis has no 0 or below
+    layers = [alt.Chart(points).mark_circle(size=35, color="#999", opacity=0.7)
+              .encode(x=ex, y=ey, tooltip=list(points.columns)),
+              alt.Chart(bars).mark_rule(strokeWidth=2, color="black")
+              .encode(x=ex, y=alt.Y("_lo:Q", scale=scale), y2="_hi"),
+              alt.Chart(bars).mark_point(size=90, filled=True, color="black").encode(
+                  x=ex, y=alt.Y(f"{mean}:Q", scale=scale), tooltip=list(summary.columns))]
+    if curves is not None and len(curves):
+        layers.append(alt.Chart(curves).mark_line(point=True, strokeDash=[6, 3]).encode(
+            x=ex, y=alt.Y(f"{y}:Q", scale=scale), color=alt.Color(f"{curve_color}:N", title=None)))
+    for i, (label, at) in enumerate((marks or {}).items()):
+        base = alt.Chart(pd.DataFrame({x: [at], "label": [label]})).encode(x=ex)
+        layers += [base.mark_rule(color="#d62728", strokeDash=[4, 3], strokeWidth=2),
+                   base.mark_text(color="#d62728", align="left", dx=4, fontWeight="bold")
+                   .encode(text="label", y=alt.value(12 + 16 * i))]
+    return _style(alt.layer(*layers).properties(title=title), height)
 
 
 def _dot_label(name: str) -> str:
