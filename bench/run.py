@@ -23,6 +23,16 @@ sys.path.insert(0, str(ROOT))
 # (lesson, section, "module:function", "ConfigClass", target cold s, target warm s, target first curve s)
 ENTRIES = [
     ("gradient_descent", "default run", "core.gradient_descent:run", "GDConfig", 0.5, 0.1, None),
+    ("overfitting", "capacity sweep (default tab)", "core.overfitting:run_sweep", "SweepConfig", 3.0, 0.15, 0.5),
+    ("overfitting", "remedies tab", "core.overfitting:run_remedies", "RemedyConfig", None, 0.15, 0.5),
+    ("overfitting", "cross-validation tab", "core.overfitting:run_cv", "CVConfig", 5.0, 0.15, 0.5),
+    ("overfitting", "single split vs k-fold tab", "core.overfitting:run_reliability", "ReliabilityConfig", None, 0.15, None),
+    ("pooling", "side by side", "core.pooling:run_pooling", "PoolingConfig", 3.0, 0.15, 0.5),
+    ("pooling", "augmentation", "core.pooling:run_invariance", "InvarianceConfig", 5.0, 0.15, None),
+    ("rnn_gradients", "gradient flow", "core.rnn_gradients:run_gradient_flow", "FlowConfig", 0.5, 0.15, None),
+    ("rnn_gradients", "clipping", "core.rnn_gradients:run_clipping", "ClipConfig", None, 0.15, None),
+    ("rnn_gradients", "adding problem", "core.rnn_tasks:run_adding", "AddingConfig", 4.0, 0.15, 0.5),
+    ("rnn_gradients", "Elman vs Jordan", "core.rnn_tasks:run_echo", "EchoConfig", None, 0.15, None),
 ]
 
 CHILD = r"""
@@ -61,11 +71,13 @@ def fmt(value: float | None, target: float | None) -> str:
     return f"{value:7.3f}s{mark}"
 
 
-def bench_lessons() -> None:
-    print(f"{'lesson':18} {'section':26} {'cold (1 core)':>16} {'warm (cached)':>16} {'first curve':>14}")
+def bench_lessons(only: list[str]) -> None:
+    print(f"{'lesson':18} {'section':30} {'cold (1 core)':>16} {'warm (cached)':>16} {'first curve':>14}")
     for lesson, section, target, config, t_cold, t_warm, t_first in ENTRIES:
+        if only and lesson not in only:
+            continue
         r = time_entry(target, config)
-        print(f"{lesson:18} {section:26} {fmt(r['cold'], t_cold):>16} {fmt(r['warm'], t_warm):>16}"
+        print(f"{lesson:18} {section:30} {fmt(r['cold'], t_cold):>16} {fmt(r['warm'], t_warm):>16}"
               f" {fmt(r['first'], t_first):>14}")
 
 
@@ -109,7 +121,8 @@ def bench_server() -> None:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--no-server", action="store_true", help="skip the browser/memory part")
+    ap.add_argument("--only", nargs="*", default=[], help="lessons to time (default: all)")
     args = ap.parse_args()
-    bench_lessons()
+    bench_lessons(args.only)
     if not args.no_server:
         bench_server()
