@@ -101,7 +101,7 @@ def bench_server() -> None:
         return
     from playwright.sync_api import sync_playwright
     from ui.lessons import available
-    pages = [""] + available()
+    pages = [""] + available() + [f"overfitting?of_tab={tab}" for tab in ("remedies", "cv", "reliability")]
     with streamlit_server() as (url, proc), sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         page = browser.new_page()
@@ -109,7 +109,7 @@ def bench_server() -> None:
         for lang in ("en", "zh"):
             for path in pages:
                 t0 = time.perf_counter()
-                open_page(page, f"{url}/{path}?lang={lang}")
+                open_page(page, f"{url}/{path}{'&' if '?' in path else '?'}lang={lang}")
                 print(f"  page /{path or 'home'} ({lang}) loaded and finished in {time.perf_counter() - t0:.2f}s")
         browser.close()
         time.sleep(2)
