@@ -29,4 +29,4 @@ st.dataframe(pd.DataFrame({
     t("home.col_en"): [en[f"glossary.{k}.term"] for k in keys],
     t("home.col_zh"): [zh[f"glossary.{k}.term"] for k in keys],
     t("home.col_meaning"): [t(f"glossary.{k}.meaning") for k in keys],
-}), hide_index=True, width="stretch", height=36 * (len(keys) + 1) + 4)
+}), hide_index=True, width="stretch", height=35 * (len(keys) + 1) + 3)

@@ -44,8 +44,10 @@ def verdict(r: gd.GDResult, cfg: gd.GDConfig) -> None:
         st.error(t(f"{L}.diverging", lr=cfg.lr, first=first, last=last, limit=r.lr_limit), icon="💥")
     elif last <= 1.01 * r.best_loss:
         st.success(t(f"{L}.converged", steps=cfg.steps))
-    else:
+    elif (r.path.loss.iloc[int(0.8 * (len(r.path) - 1)):].diff().dropna() <= 0).all():  # still falling steadily
         st.warning(t(f"{L}.on_its_way", steps=cfg.steps, ratio=last / r.best_loss), icon="🐢")
+    else:
+        st.warning(t(f"{L}.stalled", ratio=last / r.best_loss), icon="🏓")
 
 
 page.header(L, CONTROLS)

@@ -185,3 +185,11 @@ def test_url_values_are_adopted():
     share = at.code[0].value
     for part in ("lr=0.5", "loss=mae", "outlier=true", "seed=7", "gradient_descent?"):
         assert part in share
+
+
+@pytest.mark.parametrize("name, icon", [("too_small", "🐢"), ("outlier_mae", "🏓")])
+def test_verdict_says_why_a_run_is_not_at_the_minimum(name, icon):
+    """Crawling (still falling: more steps) is told apart from MAE bouncing (stuck: smaller steps)."""
+    at = open_page(PAGE)
+    at.button(key=f"preset_gradient_descent_{name}").click().run()
+    assert [w.icon for w in at.warning] == [icon]

@@ -18,6 +18,11 @@ SHARED = [
 ]
 _log = logging.getLogger("dl_live_lab")
 
+# Labels wrap instead of ending in "…": a metric that reads "Test accuracy, A…" says nothing.
+_BASE_CSS = """<style>
+[data-testid="stMetricLabel"] p, [data-testid="stMetricLabel"] div, .stButton button p {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+</style>"""
 _PRESENTER_CSS = """<style>
 .stMainBlockContainer [data-testid="stMarkdownContainer"] p,
 .stMainBlockContainer [data-testid="stMarkdownContainer"] li { font-size: 1.35rem !important; }
@@ -50,6 +55,7 @@ def sidebar() -> st.delta_generator.DeltaGenerator:
         st.button(t("app.reset"), on_click=reset_page, args=([SHARED[2]],), key="reset",
                   help=t("app.reset_help"), width="stretch")
         slot = st.container()
+    st.html(_BASE_CSS)
     if st.session_state.get("present"):
         st.html(_PRESENTER_CSS)
     return slot
