@@ -4,7 +4,7 @@ import streamlit as st
 
 from core import pooling as pl
 from ui import charts, page
-from ui.controls import Control, presets, render_all
+from ui.controls import Control, presets
 from ui.i18n import t
 from ui.live import live_progress
 
@@ -50,20 +50,11 @@ def run(cfg):
     return fn(cfg, progress=live_progress(t("common.training"), curve))
 
 
-def section(name: str, controls: list[Control], more: bool = True):
-    """Subheader, a short explanation, controls on the left; returns (values, main column)."""
-    st.subheader(t(f"{L}.{name}.title"))
-    st.markdown(t(f"{L}.{name}.intro"))
-    side, main = st.columns([1, 3], gap="large")
-    with side:
-        return render_all(controls, more=more), main
-
-
 page.header(L, POOL + INV)
 presets(PRESETS, L)
 seed = int(st.session_state.get("seed", 0))
 
-v, main = section("pool", POOL, more=False)
+v, _, main = page.section(L, "pool", POOL, more=False)
 cfg = pl.PoolingConfig(task=v["cnn_task"], pool_a=v["cnn_pool_a"], pool_b=v["cnn_pool_b"], n_conv=v["cnn_convs"],
                        channels=v["cnn_channels"], kernel=v["cnn_kernel"], epochs=v["cnn_epochs"], lr=v["cnn_lr"],
                        seed=seed)
@@ -114,7 +105,7 @@ with main:
                               for m, p, s in zip(maps.model, maps.pool, maps.stage)])
     charts.show(charts.image_grid(maps, "ch", "panel", title=t(f"{L}.maps_chart")), r.maps, "feature_maps")
 
-v, main = section("inv", INV)
+v, _, main = page.section(L, "inv", INV)
 cfg = pl.InvarianceConfig(max_angle=v["cnn_angle"], min_scale=v["cnn_min_scale"], max_scale=v["cnn_max_scale"],
                           epochs=v["cnn_inv_epochs"], seed=seed)
 with main:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core import rnn_gradients as rg, rnn_tasks as rt
 from ui import charts, page
-from ui.controls import Control, presets, render_all
+from ui.controls import Control, presets
 from ui.i18n import t
 from ui.live import live_progress
 
@@ -46,21 +46,12 @@ def run(cfg):
     return fn(cfg, progress=live_progress(t("common.training"), curve))
 
 
-def section(name: str, controls: list[Control], more: bool = True):
-    """Subheader, a short explanation, controls on the left; returns (values, side, main)."""
-    st.subheader(t(f"{L}.{name}.title"))
-    st.markdown(t(f"{L}.{name}.intro"))
-    side, main = st.columns([1, 3], gap="large")
-    with side:
-        return render_all(controls, more=more), side, main
-
-
 page.header(L, FLOW + CLIP + ADD + ECHO)
 presets(PRESETS, L)
 seed = int(st.session_state.get("seed", 0))
 ratio = lambda x: t(f"{L}.exploded") if math.isinf(x) else f"{x:.1e}"  # noqa: E731
 
-v, side, main = section("flow", FLOW, more=False)
+v, side, main = page.section(L, "flow", FLOW, more=False)
 cfg = rg.FlowConfig(T=v["rnn_T"], rnn_scale=v["rnn_scale"], forget_bias=v["rnn_fbias"], seed=seed)
 r = run(cfg)
 side.metric(t(f"{L}.flow.m_rnn"), ratio(r.rnn_ratio))
@@ -82,7 +73,7 @@ for col, sweep, key, here in zip(st.columns(2), (r.rnn_sweep, r.lstm_sweep), ("s
 if r.rnn_sweep.exploded.any() or r.lstm_sweep.exploded.any() or r.lstm_sweep.vanished.any():
     st.caption(t(f"{L}.flow.sweep_extremes"))
 
-v, side, main = section("clip", CLIP)
+v, side, main = page.section(L, "clip", CLIP)
 cfg = rg.ClipConfig(threshold=v["rnn_clip"], lr=v["rnn_lr"], lr_low=v["rnn_lr_low"], seed=seed)
 r = run(cfg)
 h, s = r.history, r.summary.set_index("run")
@@ -115,7 +106,7 @@ with main:
                   step=s.loc["low_lr", "max_step"], bound=cfg.lr * cfg.threshold,
                   times=s.loc["low_lr", "max_step"] / s.loc["clip", "max_step"]), icon="📏")
 
-v, side, main = section("adding", ADD)
+v, side, main = page.section(L, "adding", ADD)
 r = run(rt.AddingConfig(T=v["rnn_add_T"], seed=seed))
 for key, val in (("m_rnn", r.rnn_mse), ("m_lstm", r.lstm_mse), ("m_base", rt.ADDING_BASELINE)):
     side.metric(t(f"{L}.adding.{key}"), f"{val:.3g}")
@@ -131,7 +122,7 @@ with main:
                              x_title=t(f"{L}.flow.x"), y_title=t(f"{L}.adding.gate_y"),
                              marker_x=r.sequence.t[r.sequence.marker > 0].tolist()), r.gates, "lstm_gates")
 
-v, side, main = section("echo", ECHO)
+v, side, main = page.section(L, "echo", ECHO)
 r = run(rt.EchoConfig(delay=v["rnn_delay"], seed=seed))
 side.metric(t(f"{L}.echo.m_elman"), f"{r.elman_loss:.3g}")
 side.metric(t(f"{L}.echo.m_jordan"), f"{r.jordan_loss:.3g}")

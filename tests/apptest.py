@@ -42,3 +42,13 @@ def assert_clean(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
     guard_errors = [e.value for e in at.error if e.icon == "🚧"]  # the page guard's icon (ui.page.guard)
     assert not guard_errors, guard_errors
+
+
+def open_at(page_file: str, lang: str, setting: str, query: dict[str, str] | None = None) -> AppTest:
+    """The page in a language with every control at 'defaults', 'min' or 'max'; asserts no exception on the way."""
+    at = open_page(page_file, lang, query)
+    assert_clean(at)
+    if setting != "defaults":
+        set_all(at, setting)
+        assert_clean(at)
+    return at

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from core import gradient_descent as gd
-from tests.apptest import assert_clean, open_page, set_all
+from tests.apptest import assert_clean, open_at, open_page
 
 SEEDS = range(5)
 
@@ -110,11 +110,7 @@ PAGE_PRESETS = {  # what the page's preset buttons set (test_presets checks the 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("setting", ["defaults", "min", "max"])
 def test_page(lang, setting):
-    at = open_page(PAGE, lang)
-    assert_clean(at)
-    if setting != "defaults":
-        set_all(at, setting)
-        assert_clean(at)
+    at = open_at(PAGE, lang, setting)
     assert len(at.get("vega_lite_chart")) == 3
 
 

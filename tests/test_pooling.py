@@ -209,7 +209,7 @@ def test_core_does_not_import_streamlit():
 
 
 # --- page tests (added with the page) ---
-from tests.apptest import assert_clean, open_page, set_all  # noqa: E402
+from tests.apptest import assert_clean, open_at, open_page  # noqa: E402
 
 PAGE = "3_pooling.py"
 N_CHARTS = 8  # accuracy, loss, multiply-adds, shape flow, feature maps, rotation, zoom, warped samples
@@ -222,11 +222,7 @@ def _specs(at) -> str:
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("setting", ["defaults", "min", "max"])
 def test_page(lang, setting):
-    at = open_page(PAGE, lang)
-    assert_clean(at)
-    if setting != "defaults":
-        set_all(at, setting)
-        assert_clean(at)
+    at = open_at(PAGE, lang, setting)
     assert len(at.get("vega_lite_chart")) == N_CHARTS
     assert len(at.metric) == 4 and len(at.dataframe) == 1
 

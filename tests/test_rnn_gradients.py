@@ -184,7 +184,7 @@ def test_extremes_run_without_nan(run, cfg):
 # --- page tests (added with the page) ---
 import re  # noqa: E402
 
-from tests.apptest import assert_clean, open_page, set_all  # noqa: E402
+from tests.apptest import assert_clean, open_at, open_page  # noqa: E402
 
 PAGE = "4_rnn_gradients.py"
 N_CHARTS, N_DIAGRAMS = 9, 2  # flow line + 2 heatmaps, clip loss + norms, adding mse + sequence + gates, echo loss
@@ -197,11 +197,7 @@ def _metric(at, label_start):
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("setting", ["defaults", "min", "max"])
 def test_page(lang, setting):
-    at = open_page(PAGE, lang)
-    assert_clean(at)
-    if setting != "defaults":
-        set_all(at, setting)
-        assert_clean(at)
+    at = open_at(PAGE, lang, setting)
     assert len(at.get("vega_lite_chart")) == N_CHARTS
     assert len(at.get("graphviz_chart")) == N_DIAGRAMS
     if setting == "defaults":  # the clipping story in words: no_clip explodes; lr_low explained honestly

@@ -8,7 +8,7 @@ from typing import Iterator
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from ui.controls import Control, adopt_url, reset_page, share_url, show_notices, widget
+from ui.controls import Control, adopt_url, render_all, reset_page, share_url, show_notices, widget
 from ui.i18n import LANGS, t
 
 SHARED = [
@@ -93,6 +93,15 @@ def header(lesson: str, controls: list[Control]) -> None:
     adopt_url(controls)
     show_notices()
     st.markdown(t(f"{lesson}.intro"))
+
+
+def section(lesson: str, name: str, controls: list[Control], more: bool = True):
+    """A lesson section: subheader, short explanation, controls on the left; returns (values, side, main)."""
+    st.subheader(t(f"{lesson}.{name}.title"))
+    st.markdown(t(f"{lesson}.{name}.intro"))
+    side, main = st.columns([1, 3], gap="large")
+    with side:
+        return render_all(controls, more=more), side, main
 
 
 def takeaway(lesson: str, **fmt) -> None:
