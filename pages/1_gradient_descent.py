@@ -79,8 +79,11 @@ with main:
         xs = pd.Series([r.data.x.min(), r.data.x.max()])
         fit = pd.concat([fit, pd.DataFrame({"x": xs, "y": r.clean_b + r.clean_w * xs, "line": t(f"{L}.line_clean")})])
     with right:
-        charts.show(charts.points_and_lines(pts, fit, point_color="kind", line_color="line",
-                                            title=t(f"{L}.fit_title"), height=340),
+        colours = ({t(f"{L}.point_data"): "#4c78a8", t(f"{L}.point_outlier"): "#7f7f7f"},
+                   {t(f"{L}.line_fit"): "#d62728", t(f"{L}.line_clean"): "#2ca02c"})
+        charts.show(charts.points_and_lines(pts, fit, point_color="kind", line_color="line", height=340,
+                                            title=t(f"{L}.fit_title"), point_colors=colours[0],
+                                            line_colors=colours[1]),
                     pd.concat([pts, fit], ignore_index=True), "data_and_fit")
     stop = dict(stop_x=last + 1, stop_label=t(f"{L}.diverged_label")) if r.blew_up else {}
     charts.show(charts.lines(r.path, "step", "loss", log_y=True, title=t(f"{L}.curve_title"),

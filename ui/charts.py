@@ -1,6 +1,8 @@
 """Altair chart builders over tidy frames, sized for a laptop or (presenter mode) a projector."""
 from __future__ import annotations
 
+import textwrap
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -13,13 +15,22 @@ def big() -> bool:
     return bool(st.session_state.get("present", False))
 
 
+def _wrap(title: str) -> list[str]:
+    """A long title as lines (Vega cuts one long line off with "…" in a narrow column)."""
+    cjk = any("\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in title)
+    width = (18 if cjk else 36) * 2 // (3 if big() else 2)  # presenter mode: 1.5x the font, fewer characters
+    return textwrap.wrap(title, width=width) or [title]
+
+
 def _style(chart: alt.Chart, height: int) -> alt.Chart:
-    """Common size and fonts; presenter mode scales both."""
+    """Common size and fonts (long titles wrapped); presenter mode scales both."""
     k = 1.5 if big() else 1.0
+    if isinstance(chart.title, str) and chart.title:
+        chart = chart.properties(title=alt.Title(_wrap(chart.title)))
     return (
         chart.properties(height=int(height * k))
         .configure_axis(labelFontSize=12 * k, titleFontSize=13 * k)
-        .configure_legend(labelFontSize=12 * k, titleFontSize=13 * k, orient="bottom")
+        .configure_legend(labelFontSize=12 * k, titleFontSize=13 * k, orient="bottom", columns=2, labelLimit=0)
         .configure_title(fontSize=15 * k, anchor="start")
         .configure_range(category={"scheme": "tableau10"})  # distinct hues: dark vs light blue fails on a projector
     )
@@ -128,10 +139,12 @@ def points_and_lines(points: pd.DataFrame, fit: pd.DataFrame, *, x: str = "x", y
              float(min(max(hi, fit[y].max()), hi + span) + 0.1 * span)]
     dots = alt.Chart(points).mark_circle(size=70, opacity=0.8).encode(
         x=alt.X(x, scale=alt.Scale(zero=False)), y=alt.Y(y, scale=alt.Scale(domain=y_dom, zero=False)),
-        color=alt.Color(point_color, title=None, **fixed(point_colors)) if point_color else alt.value("#1f77b4"),
+        color=alt.Color(point_color, title=None, legend=alt.Legend(orient="top"), **fixed(point_colors))
+        if point_color else alt.value("#1f77b4"),  # dots' legend on top, curves' below: one row each fits
         tooltip=list(points.columns))
     curve = alt.Chart(fit).mark_line(strokeWidth=3, clip=True).encode(
-        x=x, y=y, color=alt.Color(line_color, title=None, **fixed(line_colors)) if line_color else alt.value("#d62728"))
+        x=x, y=y, color=alt.Color(line_color, title=None, legend=alt.Legend(orient="bottom", columns=1),
+                                  **fixed(line_colors)) if line_color else alt.value("#d62728"))
     return _style(alt.layer(dots, curve).resolve_scale(color="independent").properties(title=title), height)
 
 
