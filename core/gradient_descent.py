@@ -11,38 +11,29 @@ from dataclasses import dataclass
 import pandas as pd
 import torch
 
-from core.lab import Progress, check_bool, check_choice, check_int, check_range, generator, report
+from core.lab import Progress, diverged, generator, param, report, seed_param, validate
 
 LOSSES = ("mse", "mae")
 # The page offers learning rates on a 1-2-5 log ladder, from hopelessly slow to divergent.
 LR_CHOICES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 1.0, 2.0)
-BLOWUP = 1e8  # a loss above this (or inf/NaN) means the run diverged; we stop it there
 
 
 @dataclass(frozen=True)
 class GDConfig:
     """Everything that determines one gradient-descent run, seed included."""
 
-    loss: str = "mse"  # "mse" (mean squared error) or "mae" (mean absolute error)
-    lr: float = 0.1  # 1e-4..2: MSE diverges above lr_limit (0.35..0.75 depending on the seed's data)
-    steps: int = 200  # 1..1000: every step is one full-batch gradient step
-    b0: float = -4.0  # starting bias, -10..10
-    w0: float = -3.0  # starting slope, -10..10
-    outlier: bool = False  # add one far-off point to show MSE's sensitivity
-    n: int = 20  # 5..200 data points
-    noise: float = 0.3  # 0..3, std of the noise around the trend
-    seed: int = 0  # 0..9999
+    loss: str = param("mse", options=LOSSES)  # mean squared error or mean absolute error
+    lr: float = param(0.1, options=LR_CHOICES, log=True)  # MSE diverges above lr_limit (it depends on the seed's data)
+    steps: int = param(200, lo=1, hi=1000, step=1)  # every step is one full-batch gradient step
+    b0: float = param(-4.0, lo=-10.0, hi=10.0, step=0.5)  # starting bias
+    w0: float = param(-3.0, lo=-10.0, hi=10.0, step=0.5)  # starting slope
+    outlier: bool = param(False)  # add one far-off point to show MSE's sensitivity
+    n: int = param(20, lo=5, hi=200, step=1)  # data points
+    noise: float = param(0.3, lo=0.0, hi=3.0, step=0.1)  # std of the noise around the trend
+    seed: int = seed_param()
 
     def __post_init__(self):
-        check_choice("loss", self.loss, LOSSES)
-        check_range("lr", self.lr, 1e-4, 2.0)
-        check_int("steps", self.steps, 1, 1000)
-        check_range("b0", self.b0, -10, 10)
-        check_range("w0", self.w0, -10, 10)
-        check_bool("outlier", self.outlier)
-        check_int("n", self.n, 5, 200)
-        check_range("noise", self.noise, 0, 3)
-        check_int("seed", self.seed, 0, 9999)
+        validate(self)
 
 
 @dataclass(frozen=True)
@@ -52,7 +43,7 @@ class GDResult:
     data: pd.DataFrame  # x, y, outlier (bool)
     path: pd.DataFrame  # step, b, w, loss — one row per parameter state, step 0 = start
     surface: pd.DataFrame  # b, w, loss — the loss on a grid around the path
-    diverged: bool  # the loss blew up (inf/NaN or > BLOWUP: the path stops there) or ended above its start
+    diverged: bool  # the loss blew up (core.lab.diverged: the path stops there) or ended above its start
     blew_up: bool  # the run was stopped early because the loss exceeded BLOWUP
     best_b: float  # the exact minimiser (least squares for MSE, best line through two points for MAE)
     best_w: float
@@ -106,7 +97,7 @@ def descend(cfg: GDConfig, x: torch.Tensor, y: torch.Tensor, progress: Progress 
     for step in range(cfg.steps + 1):
         loss = loss_fn(cfg.loss, b, w, x, y)  # () scalar
         value = loss.item()
-        if not (value < BLOWUP):  # catches inf and NaN too
+        if diverged(value):  # inf, NaN or beyond core.lab.BLOWUP: stop, the path ends here
             return rows, True
         rows.append({"step": step, "b": b.item(), "w": w.item(), "loss": value})
         if step == cfg.steps:

@@ -1,9 +1,10 @@
-"""Data, the batched model ladder (linear -> deep ReLU MLPs), its training loop and its logged
-curves as tidy frames, for the overfitting lesson.
+"""The batched model ladder (linear -> deep ReLU MLPs), its training loop and its logged curves
+as tidy frames.
 
 Every model of every group trains in one full-batch step: layer l holds the weights of all
 models with at least l hidden layers, stacked capacity-major (depth l..D, each for G groups),
 so the models still using layer l are always a contiguous suffix and one `baddbmm` serves them.
+See reference.py for one model of the ladder as a plain nn.Sequential.
 """
 from __future__ import annotations
 
@@ -14,40 +15,7 @@ from typing import Callable
 import pandas as pd
 import torch
 
-from core.lab import Progress
-
-N_VAL = 300      # validation points: enough that the val curve's noise is small next to the U
-N_TEST = 2000    # the "large fresh test set" that defines the truly best capacity
-N_GRID = 161     # points where fitted curves are drawn
-
-
-def true_curve(x: torch.Tensor) -> torch.Tensor:
-    """The hidden function: wiggly enough that a line underfits, smooth enough for a small MLP."""
-    return torch.sin(5 * x)
-
-
-def jitter_grid(n: int, g: torch.Generator) -> torch.Tensor:
-    """n training inputs: both ends of [-1, 1], then one uniform draw per equal cell in between,
-    so new points never need extrapolation and the overfitting shows *between* the points."""
-    inner = (torch.arange(n - 2) + torch.rand(n - 2, generator=g)) / (n - 2) * 2 - 1
-    return torch.cat([torch.tensor([-1.0, 1.0]), inner])  # (n,)
-
-
-def uniform_x(n: int, g: torch.Generator) -> torch.Tensor:
-    """n fresh inputs uniform on [-1, 1] (validation and test points)."""
-    return torch.rand(n, generator=g) * 2 - 1  # (n,)
-
-
-def fold_masks(n: int, k: int, g: torch.Generator) -> torch.Tensor:
-    """(k, n) 0/1 masks of the held-out points of each fold of a random k-fold split."""
-    fold = torch.empty(n, dtype=torch.long)
-    fold[torch.randperm(n, generator=g)] = torch.arange(n) % k
-    return (fold[None, :] == torch.arange(k)[:, None]).float()
-
-
-def noisy(x: torch.Tensor, noise: float, g: torch.Generator) -> torch.Tensor:
-    """Targets y = f(x) + noise * N(0, 1)."""
-    return true_curve(x) + noise * torch.randn(x.shape, generator=g)
+from core.lab import Progress, diverged
 
 
 @dataclass
@@ -146,13 +114,13 @@ class Adam:
 
 @dataclass
 class Trained:
-    """A trained ladder plus its logged curves (capacity-major rows, NaN never logged)."""
+    """A trained ladder plus its logged curves (capacity-major rows; a diverged model logs 0, ok False)."""
     ladder: Ladder
     epochs: list[int]
     train: list[torch.Tensor]   # each (C*G,)
     val: list[torch.Tensor]     # each (C*G,)
-    ok: list[torch.Tensor]      # each (C*G,) bool: the model was still finite at that log
-    alive: torch.Tensor         # (C*G,) bool: False once a model's loss went inf/NaN
+    ok: list[torch.Tensor]      # each (C*G,) bool: the model had not diverged at that log
+    alive: torch.Tensor         # (C*G,) bool: False once a model's loss diverged (lab.diverged)
 
 
 def train_ladder(lad: Ladder, x: torch.Tensor, y: torch.Tensor, w_tr: torch.Tensor,
@@ -170,10 +138,10 @@ def train_ladder(lad: Ladder, x: torch.Tensor, y: torch.Tensor, w_tr: torch.Tens
     wds = [wd] + [wd.repeat(lad.depth - l) for l in range(lad.depth)] + [wd.repeat(lad.depth)]
     for e in range(epochs + 1):
         loss = masked_mse(forward(lad, x), y, w_tr)                  # (C*G,)
-        out.alive &= torch.isfinite(loss.detach())
+        out.alive &= ~diverged(loss.detach())
         if e % log_every == 0 or e == epochs:
             ev = masked_mse(predict(lad, x_ev), y_ev, w_ev)
-            out.alive &= torch.isfinite(ev)
+            out.alive &= ~diverged(ev)
             out.epochs.append(e)
             out.train.append(loss.detach().where(out.alive, 0.0))
             out.val.append(ev.where(out.alive, 0.0))
@@ -189,38 +157,16 @@ def train_ladder(lad: Ladder, x: torch.Tensor, y: torch.Tensor, w_tr: torch.Tens
     return out
 
 
-def train_folds(cfg, k: int, g: torch.Generator, datasets: int = 1, on_log=None):
-    """cfg: a LadderConfig. Per data set: k fold ladders + one on all points. Returns (fold val (S, k, C),
-    fold-0 pick, test loss (S, C), train loss (S, C), Trained)."""
-    S, n, C, G = datasets, cfg.n_train, cfg.max_depth + 1, k + 1
-    xs, ys, held = [], [], []
-    for _ in range(S):
-        xs.append(jitter_grid(n, g))
-        ys.append(noisy(xs[-1], cfg.noise, g))
-        held.append(torch.cat([fold_masks(n, k, g), torch.zeros(1, n)]))  # last: trains on all
-    x, y = (torch.stack(a).repeat_interleave(G, 0) for a in (xs, ys))    # (S*G, n)
-    held = torch.cat(held)                                               # (S*G, n)
-    lad = init_ladder(S * G, cfg.max_depth, cfg.width, torch.full((S * G,), cfg.width), g)
-    t = train_ladder(lad, x, y, 1 - held, x, y, held, epochs=cfg.epochs, lr=cfg.lr,
-                     wd=torch.zeros(S * G), log_every=max(1, cfg.epochs // 100),
-                     on_log=on_log)
-    xt = torch.stack([uniform_x(N_TEST, g) for _ in range(S)]).repeat_interleave(G, 0)
-    test = masked_mse(predict(lad, xt), noisy(xt, cfg.noise, g), torch.ones_like(xt))
-    fin = lambda v: torch.where(t.alive, v, torch.inf).view(C, S, G)     # (C, S, G)
-    val, test, train = fin(t.val[-1]), fin(test), fin(t.train[-1])
-    return val[..., :k].permute(1, 2, 0), test[..., k].T, train[..., k].T, t
-
-
 # ---------------------------------------------------------------- logged curves -> tidy frames
 def logged(t: Trained) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Logged train, val losses and finite-flags as (L logs, C capacities, G groups) tensors."""
+    """Logged train, val losses and not-diverged flags as (L logs, C capacities, G groups) tensors."""
     C = t.ladder.depth + 1
     return tuple(torch.stack(v).view(len(v), C, -1) for v in (t.train, t.val, t.ok))
 
 
 def tidy(epochs: list[int], tr: torch.Tensor, va: torch.Tensor, ok: torch.Tensor,
          keys: dict[str, list]) -> pd.DataFrame:
-    """Long rows (<keys>, epoch, split, loss) from (L, K) curves; non-finite models left out.
+    """Long rows (<keys>, epoch, split, loss) from (L, K) curves; diverged models left out.
 
     keys: column name -> K labels (e.g. {"depth": [0, 1, ...]})."""
     L, K = tr.shape
@@ -243,5 +189,5 @@ def live(progress: Progress | None, total: int, keys: dict[str, list], reduce=No
 
 
 def all_ok(tr: torch.Tensor, va: torch.Tensor, ok: torch.Tensor):
-    """Averaged curves count as finite only if every averaged run was (ok is a mean of 0/1)."""
+    """Averaged curves count as not diverged only if no averaged run did (ok is a mean of 0/1)."""
     return tr, va, ok == 1

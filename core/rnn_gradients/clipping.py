@@ -1,0 +1,126 @@
+"""Gradient clipping: one tanh RNN in the exploding regime, trained three ways from the same init.
+
+no_clip (lr), clip (lr + norm clipping) and low_lr (lr_low, no clipping): clipping bounds every step,
+a smaller learning rate only shrinks an exploded step.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+import torch
+
+from core.lab import Progress, diverged, generator, param, report, seed_param, validate
+
+RUNS = ("no_clip", "clip", "low_lr")  # lr without clipping, lr with clipping, lr_low without
+SPIKE_FACTOR = 10.0  # a "spike": loss jumps above 10x the lowest loss seen so far (or inf/NaN)
+THRESHOLDS = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)  # clipping bounds on a log ladder
+LRS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)  # the learning-rate ladder of the no_clip and clip runs
+
+
+@dataclass(frozen=True)
+class ClipConfig:
+    """One clipping comparison: initial scale, clipping threshold, the two learning rates, T, steps."""
+
+    scale: float = param(3.0, lo=0.5, hi=5.0, step=0.5)  # spectral radius of W_hh at init; 3 = "exploding"
+    threshold: float = param(1.0, options=THRESHOLDS, log=True)  # max gradient norm of the clip run
+    lr: float = param(0.1, options=LRS, log=True)  # SGD step size of the no_clip and clip runs
+    lr_low: float = param(0.01, options=(0.0001, 0.0003) + LRS, log=True)  # SGD step size of low_lr (no clipping)
+    T: int = param(30, lo=5, hi=40, step=5)  # sequence length
+    steps: int = param(200, lo=10, hi=400, step=10)  # full-batch SGD steps
+    seed: int = seed_param()
+
+    def __post_init__(self):
+        validate(self)
+
+
+@dataclass(frozen=True)
+class ClipResult:
+    """Per-step loss and gradient norms of the three runs, and one summary row per run."""
+
+    history: pd.DataFrame  # run, step, loss, grad_norm, applied_norm, spike (rows stop at divergence)
+    summary: pd.DataFrame  # run, lr, clipped, diverged, diverged_step, n_spikes, final_loss,
+    #                        max_grad_norm, max_step  (max_step = lr * largest applied norm)
+
+
+def _clip_data(cfg: ClipConfig, g: torch.Generator, n: int = 64):
+    """Task: predict 3 * mean(x) at the last step from x ~ N(0, 1); target variance ~ 9 / T."""
+    x = torch.randn(n, cfg.T, 1, generator=g)  # (N, T, 1)
+    return x, 3 * x.mean(1)  # (N, 1)
+
+
+def _clip_params(cfg: ClipConfig, g: torch.Generator, H: int = 32, M: int = len(RUNS)):
+    """One identical initial RNN per run, stacked on a leading model dimension M."""
+    Q = torch.linalg.qr(torch.randn(H, H, generator=g))[0]
+    W = cfg.scale * Q  # (H, H) spectral radius = scale
+    U = torch.randn(H, 1, generator=g)
+    v = torch.randn(1, H, generator=g) / math.sqrt(H)
+    init = [W, U, torch.zeros(H, 1), v, torch.zeros(1, 1)]
+    return [p.expand(M, *p.shape).clone().requires_grad_() for p in init]
+
+
+def _clip_loss(params, x, y) -> torch.Tensor:
+    """MSE of every run's RNN at the last step; returns (M,)."""
+    W, U, b, v, c = params  # (M,H,H) (M,H,1) (M,H,1) (M,1,H) (M,1,1)
+    M, N, H = W.shape[0], x.shape[0], W.shape[1]
+    Ux = torch.einsum("mhd,ntd->tmhn", U, x)  # (T, M, H, N)
+    h = torch.zeros(M, H, N)
+    for t in range(x.shape[1]):
+        h = torch.tanh(torch.bmm(W, h) + Ux[t] + b)  # (M, H, N)
+    out = torch.bmm(v, h) + c  # (M, 1, N)
+    return ((out.squeeze(1) - y.T) ** 2).mean(1)  # (M,)
+
+
+def run_clipping(cfg: ClipConfig = ClipConfig(), progress: Progress | None = None) -> ClipResult:
+    """Full-batch SGD on one RNN three ways: lr, lr + norm clipping, lr_low; same init and data."""
+    g = generator(cfg.seed)
+    x, y = _clip_data(cfg, g)
+    params = _clip_params(cfg, g)
+    lr = torch.tensor([cfg.lr, cfg.lr, cfg.lr_low], dtype=torch.float64)
+    tau = torch.tensor([math.inf, cfg.threshold, math.inf], dtype=torch.float64)
+    alive = [True] * len(RUNS)
+    best = [math.inf] * len(RUNS)
+    rows, died = [], [None] * len(RUNS)
+    for step in range(cfg.steps):
+        loss = _clip_loss(params, x, y)
+        grads = torch.autograd.grad(loss.sum(), params)  # runs share nothing: grads stay separate
+        gn = torch.sqrt(sum((q.double().flatten(1) ** 2).sum(1) for q in grads))  # (M,)
+        coef = torch.clamp(tau / gn, max=1.0) * (1 - 1e-6)  # (1 - 1e-6): float32 rounding headroom
+        coef = torch.where(tau.isinf(), torch.ones_like(coef), coef)
+        with torch.no_grad():
+            for p, q in zip(params, grads):
+                p -= (lr * coef).float().view(-1, *[1] * (p.dim() - 1)) * q
+        for m, run in enumerate(RUNS):
+            lm, gm = loss[m].item(), gn[m].item()
+            if not alive[m]:
+                continue
+            # the loss follows the shared rule; a raw norm above BLOWUP is this lesson's ordinary
+            # exploding regime (clipping bounds the step), but an inf/NaN gradient poisons the weights
+            if diverged(lm) or not math.isfinite(gm):
+                alive[m], died[m] = False, step
+                continue
+            applied = gm * coef[m].item() if math.isfinite(tau[m].item()) else gm
+            spike = lm > SPIKE_FACTOR * best[m]
+            best[m] = min(best[m], lm)
+            rows.append({"run": run, "step": step, "loss": lm, "grad_norm": gm,
+                         "applied_norm": applied, "spike": spike})
+        if step % 20 == 0:
+            report(progress, step / cfg.steps, rows)
+    history = pd.DataFrame(rows)
+    report(progress, 1.0, rows)
+    return ClipResult(history=history, summary=_clip_summary(history, cfg, died))
+
+
+def _clip_summary(history: pd.DataFrame, cfg: ClipConfig, died) -> pd.DataFrame:
+    """One row per run: divergence, number of spikes, final loss, largest gradient and step."""
+    rows = []
+    for m, run in enumerate(RUNS):
+        h = history[history.run == run]
+        lr = cfg.lr_low if run == "low_lr" else cfg.lr
+        rows.append({"run": run, "lr": lr, "clipped": run == "clip", "diverged": died[m] is not None,
+                     "diverged_step": -1 if died[m] is None else died[m],
+                     "n_spikes": int(h.spike.sum()), "final_loss": float(h.loss.iloc[-1]) if len(h) else math.inf,
+                     "max_grad_norm": float(h.grad_norm.max()) if len(h) else math.inf,
+                     "max_step": lr * float(h.applied_norm.max()) if len(h) else math.inf})
+    return pd.DataFrame(rows)
