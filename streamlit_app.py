@@ -1,15 +1,16 @@
-"""DL Live Lab — router only: the page list and the shared sidebar."""
+"""Router only: the page list (from the lesson specs), the link's values, the shared sidebar."""
 import streamlit as st
 
 from ui import page
 from ui.i18n import t
-from ui.lessons import available, page_file
+from ui.lessons import LESSONS, lesson
 
 st.set_page_config(page_title="DL Live Lab", page_icon="🧠", layout="wide")
 page.start()
-pages = [st.Page("pages/0_home.py", title=t("home.title"), icon="🏠", url_path="home", default=True)]
-pages += [st.Page(page_file(name), title=t(f"{name}.title"), url_path=name) for name in available()]
+pages = [st.Page("pages/home.py", title=t("home.title"), icon="🏠", url_path="home", default=True)]
+pages += [st.Page(x.page, title=t(f"{x.name}.title"), url_path=x.name) for x in LESSONS]
 current = st.navigation(pages)
+page.own_page_url(lesson(current.url_path))
 share_slot = page.sidebar()
 with page.guard():
     current.run()

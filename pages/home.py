@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui import page
 from ui.i18n import catalogue, t
-from ui.lessons import available, page_file
+from ui.lessons import LESSONS
 
 page.enter()
 st.title(t("home.headline"))
@@ -12,12 +12,12 @@ st.markdown(t("home.intro"))
 
 st.header(t("home.map"))
 cols = st.columns(2)
-for i, name in enumerate(available()):
+for i, lesson in enumerate(LESSONS):
     with cols[i % 2].container(border=True):
-        st.subheader(t(f"{name}.title"))
-        st.caption(t(f"{name}.chapter"))
-        st.write(t(f"{name}.card"))
-        st.page_link(page_file(name), label=t("home.open"), icon="▶️")
+        st.subheader(t(f"{lesson.name}.title"))
+        st.caption(t(f"{lesson.name}.chapter"))
+        st.write(t(f"{lesson.name}.card"))
+        st.page_link(lesson.page, label=t("home.open"), icon="▶️")
 
 st.header(t("home.lecture"))
 st.markdown(t("home.lecture_body"))

@@ -4,40 +4,23 @@ import streamlit as st
 
 from core import pooling as pl
 from ui import charts, page
-from ui.controls import Control, presets
+from ui.controls import presets
 from ui.i18n import t
+from ui.lessons import POOLING as L
 from ui.live import live_progress
 
-L = "pooling"
-P, I = pl.PoolingConfig(), pl.InvarianceConfig()
-POOL = [Control("cnn_task", "choice", P.task, options=pl.TASKS),
-        Control("cnn_pool_a", "choice", P.pool_a, options=pl.POOLS),
-        Control("cnn_pool_b", "choice", P.pool_b, options=pl.POOLS),
-        Control("cnn_convs", "slider", P.n_conv, lo=1, hi=3, step=1),
-        Control("cnn_channels", "slider", P.channels, lo=4, hi=16, step=2),
-        Control("cnn_kernel", "choice", P.kernel, options=(3, 5)),
-        Control("cnn_epochs", "slider", P.epochs, lo=1, hi=10, step=1),
-        Control("cnn_lr", "select", P.lr, options=(1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.05))]
-INV = [Control("cnn_angle", "slider", I.max_angle, lo=5.0, hi=180.0, step=5.0),
-       Control("cnn_min_scale", "slider", I.min_scale, lo=0.4, hi=1.0, step=0.1),
-       Control("cnn_max_scale", "slider", I.max_scale, lo=1.0, hi=2.0, step=0.1),
-       Control("cnn_inv_epochs", "slider", I.epochs, lo=1, hi=12, step=1),
-       Control("cnn_show_aug", "toggle", True)]
-POOL_DEF, INV_DEF = {c.key: c.default for c in POOL}, {c.key: c.default for c in INV[:-1]}
-PRESETS = {"what": POOL_DEF, "where": {**POOL_DEF, "cnn_task": "where"},
-           "rotated": {**INV_DEF, "cnn_show_aug": False}, "augmented": {**INV_DEF, "cnn_show_aug": True}}
 LAYERS = ["input"] + [f"{k}{i}" for i in (1, 2, 3) for k in ("conv", "pool")] + ["flatten", "fc"]
 
 
 def named(df: pd.DataFrame) -> pd.DataFrame:
     """Legend names in the page's language: the net ('A: max', 'plain') and the split (test drawn solid)."""
     pools = df["pool"] if "pool" in df else df["model"]
-    out = df.assign(net=[f"{m}: {p}" if m in ("A", "B") else t(f"{L}.model.{m}") for m, p in zip(df.model, pools)])
+    out = df.assign(net=[f"{m}: {p}" if m in ("A", "B") else t(f"{L.name}.model.{m}") for m, p in zip(df.model, pools)])
     if "plain" in set(df.model):  # plain keeps the first colour whether or not the augmented curve is shown
-        out["net"] = pd.Categorical(out.net, [t(f"{L}.model.{m}") for m in ("plain", "augmented")])
+        out["net"] = pd.Categorical(out.net, [t(f"{L.name}.model.{m}") for m in ("plain", "augmented")])
     if "split" in df:
-        out["split"] = pd.Categorical(df.split.map(lambda s: t(f"{L}.split.{s}")),
-                                      [t(f"{L}.split.test"), t(f"{L}.split.train")])
+        out["split"] = pd.Categorical(df.split.map(lambda s: t(f"{L.name}.split.{s}")),
+                                      [t(f"{L.name}.split.test"), t(f"{L.name}.split.train")])
     return out
 
 
@@ -45,84 +28,78 @@ def named(df: pd.DataFrame) -> pd.DataFrame:
 def run(cfg):
     """One cached run per distinct config (pooling or invariance): the defaults train once for the class."""
     curve = lambda f: charts.lines(named(f), "epoch", "accuracy", "net", dash="split",  # noqa: E731
-                                   title=t(f"{L}.accuracy_chart"), y_title=t(f"{L}.accuracy_y"), points=False)
+                                   title=t(f"{L.name}.accuracy_chart"), y_title=t(f"{L.name}.accuracy_y"), points=False)
     fn = pl.run_pooling if isinstance(cfg, pl.PoolingConfig) else pl.run_invariance
     return fn(cfg, progress=live_progress(t("common.training"), curve))
 
 
-page.header(L, POOL + INV)
-presets(PRESETS, L)
-seed = int(st.session_state.get("seed", 0))
+page.header(L)
+presets(L.presets, L.name)
 
-v, _, main = page.section(L, "pool", POOL, more=False)
-cfg = pl.PoolingConfig(task=v["cnn_task"], pool_a=v["cnn_pool_a"], pool_b=v["cnn_pool_b"], n_conv=v["cnn_convs"],
-                       channels=v["cnn_channels"], kernel=v["cnn_kernel"], epochs=v["cnn_epochs"], lr=v["cnn_lr"],
-                       seed=seed)
+_, cfg, _, main = page.section(L, "pool")
 with main:
     r = run(cfg)
 h, c = named(r.history), r.costs.set_index("model")
 acc = r.final[r.final.split == "test"].set_index("model").accuracy
 net = {m: f"{m}: {c.pool[m]}" for m in c.index}
 dead = c.index[c.diverged]
-stop = dict(stop_x=int(h[h.model.isin(dead)].epoch.max()), stop_label=t(f"{L}.diverged_label")) if len(dead) else {}
+stop = dict(stop_x=int(h[h.model.isin(dead)].epoch.max()), stop_label=t(f"{L.name}.diverged_label")) if len(dead) else {}
 with main:
     for m in dead:
-        st.error(t(f"{L}.diverged", net=net[m], lr=cfg.lr), icon="💥")
+        st.error(t(f"{L.name}.diverged", net=net[m], lr=cfg.lr), icon="💥")
     cols = st.columns(4)
     for i, m in enumerate(c.index):
-        cols[i].metric(t(f"{L}.m_acc", net=net[m]), f"{acc[m]:.1f}%")
-        cols[2 + i].metric(t(f"{L}.m_macs", net=net[m]), f"{c.macs[m]:,}")
+        cols[i].metric(t(f"{L.name}.m_acc", net=net[m]), f"{acc[m]:.1f}%")
+        cols[2 + i].metric(t(f"{L.name}.m_macs", net=net[m]), f"{c.macs[m]:,}")
     chance = dict(rule_y=25.0 if cfg.task == "what" else 50.0)
-    chance["rule_label"] = t(f"{L}.chance", p=chance["rule_y"])
+    chance["rule_label"] = t(f"{L.name}.chance", p=chance["rule_y"])
     for col, y, extra in zip(st.columns(2), ("accuracy", "loss"), (chance, {"log_y": True})):
         with col:
-            charts.show(charts.lines(h, "epoch", y, "net", dash="split", title=t(f"{L}.{y}_chart"), points=False,
-                                     x_title=t("common.epoch"), y_title=t(f"{L}.{y}_y"), **extra, **stop),
+            charts.show(charts.lines(h, "epoch", y, "net", dash="split", title=t(f"{L.name}.{y}_chart"), points=False,
+                                     x_title=t("common.epoch"), y_title=t(f"{L.name}.{y}_y"), **extra, **stop),
                         r.history, f"pooling_{y}")
     if cfg.task == "where":
-        st.info(t(f"{L}.where_note", a=acc["A"], b=acc["B"], na=net["A"], nb=net["B"]), icon="♟️")
-    st.markdown(f"**{t(f'{L}.cost_title')}**")
+        st.info(t(f"{L.name}.where_note", a=acc["A"], b=acc["B"], na=net["A"], nb=net["B"]), icon="♟️")
+    st.markdown(f"**{t(f'{L.name}.cost_title')}**")
     table = r.costs[["params", "macs", "macs_late", "activation_kb", "train_s"]].round(2)
     table.insert(0, "net", list(net.values()))
-    st.dataframe(table.rename(columns=lambda k: t(f"{L}.col.{k}")), hide_index=True)
-    st.caption(t(f"{L}.cost_note", ratio=c.macs_late["B"] / c.macs_late["A"], sa=c.train_s["A"], sb=c.train_s["B"]))
-    macs = pd.concat([pd.DataFrame({"net": list(net.values()), "kind": t(f"{L}.kind.{k}"), "macs": c[k].values})
+    st.dataframe(table.rename(columns=lambda k: t(f"{L.name}.col.{k}")), hide_index=True)
+    st.caption(t(f"{L.name}.cost_note", ratio=c.macs_late["B"] / c.macs_late["A"], sa=c.train_s["A"], sb=c.train_s["B"]))
+    macs = pd.concat([pd.DataFrame({"net": list(net.values()), "kind": t(f"{L.name}.kind.{k}"), "macs": c[k].values})
                       for k in ("macs", "macs_late")])
     shapes = named(r.shapes)
     left, right = st.columns(2)
     with left:
-        charts.show(charts.grouped_bars(macs, "kind", "macs", "net", title=t(f"{L}.macs_chart"), x_title=" ",
-                                        y_title=t(f"{L}.macs_y")), macs, "pooling_costs")
+        charts.show(charts.grouped_bars(macs, "kind", "macs", "net", title=t(f"{L.name}.macs_chart"), x_title=" ",
+                                        y_title=t(f"{L.name}.macs_y")), macs, "pooling_costs")
     with right:
         charts.show(charts.grouped_bars(shapes, "layer", "values", "net", text="shape", log_y=True,
-                                        title=t(f"{L}.shape_chart"), x_title=t(f"{L}.layer"),
-                                        y_title=t(f"{L}.values_y"), x_order=LAYERS), r.shapes, "shape_flow")
-    st.caption(t(f"{L}.shape_note"))
+                                        title=t(f"{L.name}.shape_chart"), x_title=t(f"{L.name}.layer"),
+                                        y_title=t(f"{L.name}.values_y"), x_order=LAYERS), r.shapes, "shape_flow")
+    st.caption(t(f"{L.name}.shape_note"))
     maps = r.maps[(r.maps.stage != "input") | (r.maps.model == "A")]
-    first = t(f"{L}.stage.input", label=t(f"{L}.class.{r.sample_label.replace(' ', '_')}"))
-    maps = maps.assign(ch=[t(f"{L}.channel", c=k) for k in maps.channel],
-                       panel=[first if s == "input" else f"{m}: {p} · {t(f'{L}.stage.{s}')}"
+    first = t(f"{L.name}.stage.input", label=t(f"{L.name}.class.{r.sample_label.replace(' ', '_')}"))
+    maps = maps.assign(ch=[t(f"{L.name}.channel", c=k) for k in maps.channel],
+                       panel=[first if s == "input" else f"{m}: {p} · {t(f'{L.name}.stage.{s}')}"
                               for m, p, s in zip(maps.model, maps.pool, maps.stage)])
-    charts.show(charts.image_grid(maps, "ch", "panel", title=t(f"{L}.maps_chart")), r.maps, "feature_maps")
+    charts.show(charts.image_grid(maps, "ch", "panel", title=t(f"{L.name}.maps_chart")), r.maps, "feature_maps")
 
-v, _, main = page.section(L, "inv", INV)
-cfg = pl.InvarianceConfig(max_angle=v["cnn_angle"], min_scale=v["cnn_min_scale"], max_scale=v["cnn_max_scale"],
-                          epochs=v["cnn_inv_epochs"], seed=seed)
+v, cfg, _, main = page.section(L, "inv")
 with main:
     r = run(cfg)
 cur = named(r.curves if v["cnn_show_aug"] else r.curves[r.curves.model == "plain"])
 with main:
     for m in r.diverged:
-        st.error(t(f"{L}.inv.diverged", net=t(f"{L}.model.{m}")), icon="💥")
+        st.error(t(f"{L.name}.inv.diverged", net=t(f"{L.name}.model.{m}")), icon="💥")
     for col, warp, at in zip(st.columns(2), ("rotation", "scale"), (0.0, 1.0)):
         with col:
             here = cur[cur.warp == warp]
-            charts.show(charts.lines(here, "value", "accuracy", "net", title=t(f"{L}.inv.{warp}_chart"), marker_x=at,
-                                     x_title=t(f"{L}.inv.{warp}_x"), y_title=t(f"{L}.accuracy_y"), y_domain=(0, 100),
-                                     rule_y=25.0, rule_label=t(f"{L}.chance", p=25.0)), here, f"invariance_{warp}")
+            charts.show(charts.lines(here, "value", "accuracy", "net", title=t(f"{L.name}.inv.{warp}_chart"), marker_x=at,
+                                     x_title=t(f"{L.name}.inv.{warp}_x"), y_title=t(f"{L.name}.accuracy_y"), y_domain=(0, 100),
+                                     rule_y=25.0, rule_label=t(f"{L.name}.chance", p=25.0)), here, f"invariance_{warp}")
     s = r.samples
-    s = s.assign(kind=s.warp.map(lambda w: t(f"{L}.inv.{w}")),
+    s = s.assign(kind=s.warp.map(lambda w: t(f"{L.name}.inv.{w}")),
                  at=[f"{v:g}°" if w == "rotation" else f"×{v:.2f}" for w, v in zip(s.warp, s.grid_value)])
-    charts.show(charts.image_grid(s, "at", "kind", px=3, scheme="greys", title=t(f"{L}.inv.samples")), s, "warped")
-    st.caption(t(f"{L}.inv.stn"))
+    charts.show(charts.image_grid(s, "at", "kind", px=3, scheme="greys", title=t(f"{L.name}.inv.samples")), s, "warped")
+    st.caption(t(f"{L.name}.inv.stn"))
 page.takeaway(L)

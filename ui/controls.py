@@ -1,8 +1,10 @@
-"""URL-bound controls declared once per page: the URL *is* the demo (cf. playground's state.ts).
+"""URL-bound controls built from the config declarations: the URL *is* the demo (cf. playground's state.ts).
 
-Each page lists its controls as `Control`s. `render_all` checks what the URL says before any
-widget exists (garbage falls back to the default, with a notice), then draws every widget with
-`key=` and `bind="query-params"`. Presets, reset and the share link reuse the same list.
+A `Control` is one widget; `section_controls` builds a section's controls from its config class
+(core.lab.param holds the range, step, options and label of every field). `own_url` reads every
+value of the link before any widget exists: a valid value is adopted, anything else falls back to
+the default with a notice, and Streamlit's own URL binding only ever sees canonical text.
+Presets, reset and the share link reuse the same controls.
 """
 from __future__ import annotations
 
@@ -14,11 +16,15 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
+from core.lab import Param
 from ui.i18n import t
+from ui.internals import set_url_seed
 
 KINDS = ("slider", "select", "choice", "toggle", "number")
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
-NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")  # plain ASCII decimals only (no 1_0, no ٣)
+NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")  # plain ASCII decimals only (no 1_0, ٣, １２)
+INTEGER = re.compile(r"[+-]?([0-9]{1,12})")  # an integer setting is written as one: no 1e3, no 2.0
+LINK_KEYS = {"embed", "embed_options"}  # Streamlit's own link options: never ours to judge
 
 
 @dataclass(frozen=True)
@@ -32,7 +38,17 @@ class Control:
     hi: float | None = None
     step: float | None = None
     options: tuple = ()
-    label: str = ""  # i18n key; "ctl.<key>" when empty; "<label>_help" is the tooltip if present
+    label: str = ""  # i18n key; "<label>_help" is the tooltip if the locale has it
+
+    @classmethod
+    def declared(cls, key: str, default: Any, p: Param, label: str) -> Control:
+        """The widget a core.lab.Param declaration stands for."""
+        if p.options:
+            numeric = all(isinstance(o, (int, float)) and not isinstance(o, bool) for o in p.options)
+            return cls(key, "select" if numeric else "choice", default, options=p.options, label=label)
+        if isinstance(default, bool):
+            return cls(key, "toggle", default, label=label)
+        return cls(key, "slider", default, lo=p.lo, hi=p.hi, step=p.step, label=label)
 
     def fmt(self, v: Any) -> str:
         """The language-neutral text of a value: shown on option widgets and written to the URL."""
@@ -54,9 +70,12 @@ class Control:
                 if raw == self.fmt(o) or (self.kind == "select" and NUMBER.fullmatch(raw) and math.isclose(float(raw), o)):
                     return o
             raise ValueError(raw)
-        if not NUMBER.fullmatch(raw):  # slider / number
+        m = (INTEGER if isinstance(self.default, int) else NUMBER).fullmatch(raw)  # slider / number
+        if not m:
             raise ValueError(raw)
         v = float(raw)
+        if v == 0 and re.search("[1-9]", m.group(1)):  # 1e-400 underflows to 0: not what the link meant
+            raise ValueError(raw)
         if not (math.isfinite(v) and self.lo <= v <= self.hi):
             raise ValueError(raw)
         if self.step:  # what the widget can show: the nearest point of its grid
@@ -76,25 +95,85 @@ class Control:
         return v
 
 
-def _notice(ctrl: Control, raw: str) -> None:
-    """Say, in words and never as markup, that a URL value was ignored."""
-    shown = "".join(ch for ch in raw if ch.isprintable()).replace("`", "'")[:40] or "''"  # inside a code span: no markup
-    st.session_state.setdefault("_url_notices", []).append(
-        t("url.bad_value", key=ctrl.key, value=shown, default=ctrl.fmt(ctrl.default))
-    )
+@dataclass(frozen=True)
+class TabControl(Control):
+    """The open tab of a tabbed lesson: its options are the tab labels in the page's language; a link
+    may name a tab by its id (?of_tab=cv) or by its label in either language."""
+
+    aliases: tuple = ()  # (text, label in this language) pairs
+
+    def parse(self, raw: str) -> Any:
+        """The tab label a URL string names; ValueError for anything else."""
+        found = dict(self.aliases).get(raw.strip())
+        if found is None:
+            raise ValueError(raw)
+        return found
 
 
-def adopt_url(controls: list[Control]) -> None:
-    """Before widgets exist: take valid URL values, replace invalid ones by the default (with a notice)."""
-    for c in controls:
-        if c.key in st.session_state or c.key not in st.query_params:
-            continue
-        raw = st.query_params.get_all(c.key)[-1]
-        try:
-            st.session_state[c.key] = c.parse(raw)
-        except Exception:  # whatever a link holds, it falls back to the default
-            st.session_state[c.key] = c.default
-            _notice(c, raw)
+def section_controls(lesson: str, section: Any) -> list[Control]:
+    """The controls of a lesson section (ui.lessons.Section), built from its config declarations."""
+    return [Control.declared(section.key(name), default, p, f"{lesson}.ctl.{p.label or name}")
+            for name, (default, p) in section.declared().items()]
+
+
+def notice_text(key: str, raw: str, default: str | None) -> str:
+    """Both languages' words for an ignored URL value; key and value sit in code spans, never as markup.
+
+    default None: the page has no such setting at all.
+    """
+    key, shown = (("".join(ch for ch in s if ch.isprintable()).replace("`", "'")[:40] or "''") for s in (key, raw))
+    if default is None:
+        return t("url.unknown", key=key, value=shown)
+    return t("url.bad_value", key=key, value=shown, default=default)
+
+
+def notice(key: str, raw: str, default: str | None) -> None:
+    """Say (once, on the page) that a URL value was ignored."""
+    st.session_state.setdefault("_url_notices", []).append(notice_text(key, raw, default))
+
+
+def read_link(controls: list[Control], query: dict[str, list[str]], known: set[str] | None = None):
+    """Judge a link's values without touching any state: returns (valid, bad, unknown).
+
+    valid {key: value} for the controls' keys whose (last) value parses; bad {key: raw} for the
+    rest of their keys; unknown {key: raw}: keys outside the controls and `known` (None: not judged).
+    """
+    valid, bad, unknown = {}, {}, {}
+    by_key = {c.key: c for c in controls}
+    for key, raws in query.items():
+        raw = raws[-1] if raws else ""  # a repeated key: the last one counts
+        if key in by_key:
+            try:
+                valid[key] = by_key[key].parse(raw)
+            except Exception:  # whatever a link holds, it falls back to the default
+                bad[key] = raw
+        elif known is not None and key not in known and key not in LINK_KEYS:
+            unknown[key] = raw
+    return valid, bad, unknown
+
+
+def own_url(controls: list[Control], known: set[str] | None = None) -> None:
+    """Before any widget exists: judge every value the link holds for these controls.
+
+    A valid value is adopted (on the first run) and Streamlit's binding is handed its canonical text;
+    an invalid one (or one Streamlit's own parser would choke on) falls back to the default with a
+    notice. With `known` given, link keys outside it (and outside the controls) get a notice too.
+    """
+    query = {k: st.query_params.get_all(k) for k in st.query_params}
+    valid, bad, unknown = read_link(controls, query, known)
+    by_key = {c.key: c for c in controls}
+    for key, value in valid.items():
+        set_url_seed(key, by_key[key].fmt(value))
+        st.session_state.setdefault(key, value)
+    for key, raw in bad.items():
+        set_url_seed(key, None)
+        del st.query_params[key]
+        if key not in st.session_state:
+            st.session_state[key] = by_key[key].default
+            notice(key, raw, by_key[key].fmt(by_key[key].default))
+    for key, raw in unknown.items():
+        del st.query_params[key]
+        notice(key, raw, None)
 
 
 def show_notices(where: Any = st) -> None:
@@ -105,10 +184,9 @@ def show_notices(where: Any = st) -> None:
 
 def widget(c: Control, where: Any = st) -> Any:
     """Draw one control, bound to the URL; returns its value."""
-    label = c.label or f"ctl.{c.key}"
-    kw: dict[str, Any] = {"key": c.key, "bind": "query-params", "label": t(label)}
-    help_text = t(label + "_help")
-    if help_text != label + "_help":
+    kw: dict[str, Any] = {"key": c.key, "bind": "query-params", "label": t(c.label)}
+    help_text = t(c.label + "_help")
+    if help_text != c.label + "_help":
         kw["help"] = help_text
     if c.key in st.session_state:
         st.session_state[c.key] = c.clamp(st.session_state[c.key])
@@ -127,16 +205,9 @@ def widget(c: Control, where: Any = st) -> Any:
     return where.radio(options=list(c.options), format_func=c.fmt, horizontal=True, **kw)
 
 
-def render_all(controls: list[Control], where: Any = st, more: bool = False) -> dict[str, Any]:
-    """Adopt the URL, register the page's controls (for reset/share), draw them; returns {key: value}.
-
-    more=True adds to the controls already registered by this page run (e.g. a replay slider whose
-    range depends on the result) instead of starting the page's list afresh.
-    """
-    adopt_url(controls)
-    show_notices(where)
-    known = st.session_state.get("_page_controls", {}) if more else {}
-    st.session_state["_page_controls"] = {**known, **{c.key: c for c in controls}}
+def render_all(controls: list[Control], where: Any = st) -> dict[str, Any]:
+    """Register the controls for reset/share and draw them; returns {key: value}."""
+    st.session_state.setdefault("_page_controls", {}).update({c.key: c for c in controls})
     return {c.key: widget(c, where) for c in controls}
 
 

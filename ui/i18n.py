@@ -1,4 +1,8 @@
-"""t(key): strings from locales/en.json and locales/zh.json (same keys in both)."""
+"""t(key): strings from locales/<lang>/*.json (the same keys in every language).
+
+locales/<lang>/common.json holds the app-wide strings at the top level ("app.lang", "home.title");
+every other file is one lesson's strings under its name ("pooling.title" from pooling.json).
+"""
 from __future__ import annotations
 
 import functools
@@ -23,7 +27,11 @@ def flatten(tree: dict, prefix: str = "") -> dict[str, str]:
 @functools.cache
 def catalogue(lang: str) -> dict[str, str]:
     """The flat string catalogue of one language (read once per process)."""
-    return flatten(json.loads((_DIR / f"{lang}.json").read_text(encoding="utf-8")))
+    out: dict[str, str] = {}
+    for path in sorted((_DIR / lang).glob("*.json")):
+        tree = json.loads(path.read_text(encoding="utf-8"))
+        out.update(flatten(tree, "" if path.stem == "common" else f"{path.stem}."))
+    return out
 
 
 def lang() -> str:

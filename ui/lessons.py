@@ -1,19 +1,136 @@
-"""The course in order: one entry per lesson. The router, the home page, the tests and the bench read it.
+"""The course in order: one `Lesson` spec per lesson, read by the router, the home page, the URL
+parser, the tests, the bench and the README check.
 
-Lesson `name` lives in core/<name>.py, pages/<n>_<name>.py (n = its place here, from 1),
-tests/test_<name>.py and the "<name>" section of locales/*.json.
+A lesson is `core/<name>` (its config classes declare every parameter once, with core.lab.param),
+`pages/<name>.py`, `tests/test_<name>.py`, `locales/<lang>/<name>.json` and one entry below.
+A section's controls are its config fields: their ranges, steps and options come from the config
+class; the spec only says which fields the page shows and under which URL names.
 """
+from __future__ import annotations
+
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
+
+from core import gradient_descent as gd, overfitting as of, pooling as pl, rnn_gradients as rg
+from core.lab import Param, defaults, params
 
 ROOT = Path(__file__).resolve().parent.parent
-LESSONS = ["gradient_descent", "overfitting", "pooling", "rnn_gradients"]
 
 
-def page_file(name: str) -> str:
-    """The lesson's page script, relative to the repo root: "pages/1_gradient_descent.py"."""
-    return f"pages/{LESSONS.index(name) + 1}_{name}.py"
+@dataclass(frozen=True)
+class Section:
+    """One part of a lesson page: a config class, its core entry point, and the fields it shows."""
+
+    name: str  # locale key "<lesson>.<name>.*"; the tab id in a tabbed lesson
+    config: type  # a frozen dataclass whose fields are declared with core.lab.param
+    run: Callable  # run(cfg, progress=None) -> result
+    fields: tuple[str, ...]  # config fields drawn as controls, in order (the seed comes from the sidebar)
+    prefix: str = ""  # URL key = prefix + field, unless `keys` names it (names kept from older links)
+    keys: dict[str, str] = field(default_factory=dict)
+    budget: tuple[str, ...] = ()  # more fields, drawn in a collapsed "training budget" expander
+    views: dict[str, tuple[Any, Param]] = field(default_factory=dict)  # page-only controls: name -> (default, Param)
+
+    def key(self, name: str) -> str:
+        """The URL (and session-state) key of a field or view."""
+        return self.keys.get(name, self.prefix + name)
+
+    def declared(self) -> dict[str, tuple[Any, Param]]:
+        """Every control of the section: {field or view name: (default, Param)}, fields first."""
+        p, d = params(self.config), defaults(self.config)
+        return {**{n: (d[n], p[n]) for n in (*self.fields, *self.budget)}, **self.views}
+
+    def defaults(self) -> dict[str, Any]:
+        """{URL key: default} of every control of the section (a preset starts from these)."""
+        return {self.key(n): d for n, (d, _) in self.declared().items()}
+
+    def config_from(self, values: dict[str, Any], seed: int) -> Any:
+        """The config these widget values ({URL key: value}) and the seed stand for."""
+        return self.config(**{n: values[self.key(n)] for n in (*self.fields, *self.budget)}, seed=seed)
 
 
-def available() -> list[str]:
-    """The lessons whose page exists (all of them on main; a lesson being written may lack one)."""
-    return [name for name in LESSONS if (ROOT / page_file(name)).exists()]
+@dataclass(frozen=True)
+class Lesson:
+    """One page of the course."""
+
+    name: str  # core/<name>, pages/<name>.py, tests/test_<name>.py, locales/*/<name>.json, URL path /<name>
+    chapter: str  # chapter(s) of the notes, e.g. "1–2" (the README's lesson table lists it)
+    sections: tuple[Section, ...]
+    presets: dict[str, dict[str, Any]]  # name -> {URL key: value}: the moments of the lecture, in order
+    lazy: bool = False  # sections are tabs bound to `tab_key`; only the open one trains
+    tab_key: str = ""
+
+    @property
+    def page(self) -> str:
+        """The page script, relative to the repo root."""
+        return f"pages/{self.name}.py"
+
+    def section(self, name: str) -> Section:
+        """The section called name."""
+        return next(s for s in self.sections if s.name == name)
+
+    def keys(self) -> list[str]:
+        """Every URL key this page reads (besides the sidebar's)."""
+        return [s.key(n) for s in self.sections for n in s.declared()] + ([self.tab_key] if self.tab_key else [])
+
+
+# --- the lessons, in course order -------------------------------------------------------------
+_GD = Section("run", gd.GDConfig, gd.run, ("loss", "lr", "steps", "b0", "w0", "outlier"),
+              views={"at_step": (200, Param(lo=0, hi=1000, step=1))})  # replay: the page caps it at the last step
+_START = {"steps": 200, "b0": -4.0, "w0": -3.0}  # every preset starts from the same point
+GRADIENT_DESCENT = Lesson("gradient_descent", "1", (_GD,), {
+    "good": {**_START, "loss": "mse", "lr": 0.1, "outlier": False},
+    "too_small": {**_START, "loss": "mse", "lr": 0.001, "outlier": False},
+    "diverges": {**_START, "loss": "mse", "lr": 1.0, "outlier": False},  # above lr_limit for every seed
+    "outlier_mse": {**_START, "loss": "mse", "lr": 0.1, "outlier": True},
+    "outlier_mae": {**_START, "loss": "mae", "lr": 0.1, "outlier": True},
+})
+
+_LADDER, _BUDGET = ("n_train", "noise", "max_depth"), ("width", "epochs", "lr")
+_SHOW = ("deepest", Param(options=("best", "deepest", 0, 1, 2, 3, 4, 5, 6)))
+_CAPACITY = Section("capacity", of.SweepConfig, of.run_sweep, (*_LADDER, "weight_decay"), prefix="of_",
+                    budget=_BUDGET, views={"show": _SHOW})
+_CAP = {**_CAPACITY.defaults(), "of_tab": "capacity"}  # every preset opens the capacity tab
+OVERFITTING = Lesson("overfitting", "1–2", (
+    _CAPACITY,
+    Section("remedies", of.RemedyConfig, of.run_remedies,
+            (*_LADDER, "data_factor", "weight_decay", "narrow_width", "repeats"), prefix="ofr_", budget=_BUDGET),
+    Section("cv", of.CVConfig, of.run_cv, (*_LADDER, "folds", "leave_one_out"), prefix="ofc_", budget=_BUDGET),
+    Section("reliability", of.ReliabilityConfig, of.run_reliability, (*_LADDER, "n_seeds", "folds"), prefix="ofk_",
+            budget=_BUDGET),
+), {"just_right": {**_CAP, "of_show": "best"}, "overfit": _CAP, "more_data": {**_CAP, "of_n_train": 100},
+    "weight_decay": {**_CAP, "of_weight_decay": 0.01}}, lazy=True, tab_key="of_tab")
+
+_POOL = Section("pool", pl.PoolingConfig, pl.run_pooling,
+                ("task", "pool_a", "pool_b", "n_conv", "channels", "kernel", "epochs", "lr"), prefix="cnn_",
+                keys={"n_conv": "cnn_convs"})
+_INV = Section("inv", pl.InvarianceConfig, pl.run_invariance, ("max_angle", "min_scale", "max_scale", "epochs"),
+               prefix="cnn_", keys={"max_angle": "cnn_angle", "epochs": "cnn_inv_epochs"},
+               views={"show_aug": (True, Param())})
+_INV_DEF = {k: v for k, v in _INV.defaults().items() if k != "cnn_show_aug"}
+POOLING = Lesson("pooling", "4", (_POOL, _INV), {
+    "what": _POOL.defaults(), "where": {**_POOL.defaults(), "cnn_task": "where"},
+    "rotated": {**_INV_DEF, "cnn_show_aug": False}, "augmented": {**_INV_DEF, "cnn_show_aug": True},
+})
+
+_FLOW, _CLIP, _ADD = rg.FlowConfig(), rg.ClipConfig(), rg.AddingConfig()
+RNN_GRADIENTS = Lesson("rnn_gradients", "5", (
+    Section("flow", rg.FlowConfig, rg.run_gradient_flow, ("T", "rnn_scale", "forget_bias"),
+            keys={"T": "rnn_T", "forget_bias": "rnn_fbias"}),
+    Section("clip", rg.ClipConfig, rg.run_clipping, ("threshold", "lr", "lr_low"), prefix="rnn_",
+            keys={"threshold": "rnn_clip"}),
+    Section("adding", rg.AddingConfig, rg.run_adding, ("T",), keys={"T": "rnn_add_T"}),
+    Section("echo", rg.EchoConfig, rg.run_echo, ("delay",), prefix="rnn_"),
+), {
+    "vanishing": {"rnn_T": 50, "rnn_scale": 0.8, "rnn_fbias": 0.0},  # PyTorch's forget bias ~0: the LSTM vanishes too
+    "exploding": {"rnn_T": 50, "rnn_scale": 3.0, "rnn_fbias": _FLOW.forget_bias},
+    "clipping": {"rnn_clip": 3.0, "rnn_lr": _CLIP.lr, "rnn_lr_low": _CLIP.lr_low},
+    "lstm": {"rnn_T": _FLOW.T, "rnn_scale": _FLOW.rnn_scale, "rnn_fbias": _FLOW.forget_bias, "rnn_add_T": _ADD.T},
+})
+
+LESSONS: tuple[Lesson, ...] = (GRADIENT_DESCENT, OVERFITTING, POOLING, RNN_GRADIENTS)
+
+
+def lesson(name: str) -> Lesson | None:
+    """The lesson called name (its URL path), or None (the home page)."""
+    return next((x for x in LESSONS if x.name == name), None)

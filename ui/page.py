@@ -1,18 +1,35 @@
-"""The frame around every page: shared sidebar, header, takeaway, and the no-traceback guard."""
+"""The frame around every page: the link's values, shared sidebar, header, sections, takeaway, no-traceback guard."""
 from __future__ import annotations
 
 import logging
+import re
 from contextlib import contextmanager
-from typing import Iterator
+from dataclasses import dataclass
+from typing import Any, Iterator
 
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
-from ui.controls import Control, adopt_url, render_all, reset_page, share_url, show_notices, widget
-from ui.i18n import LANGS, t
+from ui.controls import (Control, TabControl, own_url, read_link, render_all, reset_page, section_controls, share_url,
+                         show_notices, widget)
+from ui.i18n import LANGS, catalogue, t
+from ui.internals import leave_folder_mode
+from ui.lessons import Lesson
+
+
+@dataclass(frozen=True)
+class LangControl(Control):
+    """The language: en or zh; a link may also say EN, zh-CN, zh_TW, en-US."""
+
+    def parse(self, raw: str) -> Any:
+        """The language a URL string names; ValueError for anything else."""
+        m = re.fullmatch(r"(en|zh)([-_][a-z]{2,4})?", raw.strip().lower())
+        if m is None:
+            raise ValueError(raw)
+        return m.group(1)
+
 
 SHARED = [
-    Control("lang", "choice", "en", options=LANGS, label="app.lang"),
+    LangControl("lang", "choice", "en", options=LANGS, label="app.lang"),
     Control("present", "toggle", False, label="app.present"),
     Control("seed", "number", 0, lo=0, hi=9999, step=1, label="app.seed"),
 ]
@@ -37,14 +54,40 @@ _PRESENTER_CSS = """<style>
 
 
 def start() -> None:
-    """Before anything is drawn: language from the URL or the browser, shared URL values adopted."""
-    if "lang" not in st.session_state:
-        asked = st.query_params.get("lang", "").strip().lower()[:2]  # ?lang=zh-CN, EN, en-US count too
-        if asked in LANGS:
-            st.session_state["lang"] = asked
-        elif "lang" not in st.query_params:
-            st.session_state["lang"] = "zh" if (st.context.locale or "").lower().startswith("zh") else "en"
-    adopt_url(SHARED)
+    """Before anything is drawn: the language (from the link, else the browser), presenter mode, seed."""
+    if "lang" not in st.session_state and "lang" not in st.query_params:
+        st.session_state["lang"] = "zh" if (st.context.locale or "").lower().startswith("zh") else "en"
+    own_url(SHARED)
+
+
+def tab_control(lesson: Lesson) -> TabControl:
+    """The open tab of a tabbed lesson, by label in this language; links may use ids or either language."""
+    labels = tuple(t(f"{lesson.name}.tab.{s.name}") for s in lesson.sections)
+    aliases = [(s.name, label) for s, label in zip(lesson.sections, labels)]
+    aliases += [(catalogue(g)[f"{lesson.name}.tab.{s.name}"], label) for g in LANGS
+                for s, label in zip(lesson.sections, labels)]
+    return TabControl(lesson.tab_key, "choice", labels[0], options=labels, aliases=tuple(aliases))
+
+
+def page_controls(lesson: Lesson | None) -> list[Control]:
+    """Every control a page reads from the link: each section's, and the open tab."""
+    if lesson is None:
+        return []
+    controls = [c for s in lesson.sections for c in section_controls(lesson.name, s)]
+    return controls + ([tab_control(lesson)] if lesson.tab_key else [])
+
+
+def link_configs(lesson: Lesson, query: dict[str, list[str]]) -> dict[str, Any]:
+    """{section name: config} that a link opens (no state touched): what a link in a slide stands for."""
+    valid, _, _ = read_link(SHARED + page_controls(lesson), query)
+    values = {c.key: c.default for c in SHARED + page_controls(lesson)} | valid
+    return {s.name: s.config_from(values, values["seed"]) for s in lesson.sections}
+
+
+def own_page_url(lesson: Lesson | None) -> None:
+    """Judge the link's values for this page before any widget exists; unknown keys get a notice."""
+    controls = page_controls(lesson)
+    own_url(controls, known={c.key for c in SHARED + controls})
 
 
 def sidebar() -> st.delta_generator.DeltaGenerator:
@@ -68,46 +111,73 @@ def share_box(slot: st.delta_generator.DeltaGenerator, url_path: str) -> None:
         st.code(share_url(url_path, SHARED), language=None, wrap_lines=True)
 
 
-def enter() -> None:
-    """First call of every page: make sure the page runs inside the router.
+def seed() -> int:
+    """The sidebar's seed (already checked against its range)."""
+    return int(st.session_state.get("seed", 0))
 
-    Trap (Streamlit 1.67, pinned): because a pages/ folder exists, Streamlit runs the first script
-    of a fresh server process in its legacy folder mode, so a lesson link opened first would run the
-    page *without* the router (no sidebar, no language). Leaving that mode (the class flag that
-    st.navigation itself clears) and rerunning hands the request to st.navigation. Tests cover it:
-    AppTest resets the flag on every run, and the browser test opens a lesson first.
-    Then: forget the previous page's controls (reset/share act on this page only), show URL notices.
-    """
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
+
+def enter() -> None:
+    """First call of every page: run inside the router, start this page's control list, show URL notices."""
+    if leave_folder_mode():
         st.rerun()
     st.session_state["_page_controls"] = {}
     show_notices()
 
 
-def header(lesson: str, controls: list[Control]) -> None:
-    """Enter the page; title, the chapter of the notes it comes from, any URL notices, the intro."""
+def header(lesson: Lesson) -> None:
+    """Enter the page; title, the chapter of the notes it comes from, the intro."""
     enter()
-    st.title(t(f"{lesson}.title"))
-    st.caption(t(f"{lesson}.chapter"))
-    adopt_url(controls)
-    show_notices()
-    st.markdown(t(f"{lesson}.intro"))
+    st.title(t(f"{lesson.name}.title"))
+    st.caption(t(f"{lesson.name}.chapter"))
+    st.markdown(t(f"{lesson.name}.intro"))
 
 
-def section(lesson: str, name: str, controls: list[Control], more: bool = True):
-    """A lesson section: subheader, short explanation, controls on the left; returns (values, side, main)."""
-    st.subheader(t(f"{lesson}.{name}.title"))
-    st.markdown(t(f"{lesson}.{name}.intro"))
+def section(lesson: Lesson, name: str, heading: bool = True, skip: tuple[str, ...] = ()):
+    """A lesson section: subheader, its explanation, controls on the left; returns (values, config, side, main).
+
+    The section's budget fields go in a collapsed expander; `skip` names views the page draws itself.
+    """
+    sec = lesson.section(name)
+    if heading:
+        st.subheader(t(f"{lesson.name}.{name}.title"))
+    intro = f"{lesson.name}.{name}.intro"
+    if t(intro) != intro:
+        st.markdown(t(intro))
     side, main = st.columns([1, 3], gap="large")
+    budget = {sec.key(n) for n in sec.budget}
+    controls = [c for c in section_controls(lesson.name, sec) if c.key not in {sec.key(n) for n in skip}]
     with side:
-        return render_all(controls, more=more), side, main
+        values = render_all([c for c in controls if c.key not in budget])
+        if budget:
+            values |= render_all([c for c in controls if c.key in budget], st.expander(t(f"{lesson.name}.budget")))
+    return values, sec.config_from(values, seed()), side, main
 
 
-def takeaway(lesson: str, **fmt) -> None:
+def control(lesson: Lesson, section_name: str, name: str) -> Control:
+    """One declared control of a section (e.g. a view the page draws itself)."""
+    sec = lesson.section(section_name)
+    return next(c for c in section_controls(lesson.name, sec) if c.key == sec.key(name))
+
+
+def tabs(lesson: Lesson) -> dict[str, Any]:
+    """Lazy tabs bound to the lesson's tab key; {section name: tab}. A preset may name a tab by its id."""
+    c = tab_control(lesson)
+    st.session_state["_page_controls"][c.key] = c
+    held = st.session_state.get(c.key)
+    if held is not None:
+        try:
+            st.session_state[c.key] = c.parse(str(held))  # an id or the other language's label: this one's
+        except ValueError:
+            st.session_state[c.key] = c.default
+    labels = list(c.options)
+    return dict(zip([s.name for s in lesson.sections],
+                    st.tabs(labels, key=c.key, bind="query-params", on_change="rerun")))
+
+
+def takeaway(lesson: Lesson, **fmt) -> None:
     """The closing 'what to notice' box, naming the chapter; fmt fills in numbers measured on this page."""
     st.subheader(t("common.notice"))
-    st.info(t(f"{lesson}.takeaway", **fmt), icon="💡")
+    st.info(t(f"{lesson.name}.takeaway", **fmt), icon="💡")
 
 
 @contextmanager

@@ -1,0 +1,39 @@
+"""The one place that touches private Streamlit internals (pinned: streamlit==1.67.0).
+
+Each function works around a verified trap; tests cover both (tests/test_urls.py, tests/test_pages.py and the
+browser test). When Streamlit is upgraded, check these first.
+"""
+from __future__ import annotations
+
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.state import get_session_state
+
+
+def leave_folder_mode() -> bool:
+    """Leave Streamlit's legacy pages/-folder mode; True if it was on (the caller must rerun).
+
+    Because a pages/ folder exists, Streamlit runs the first script of a fresh server process in its
+    legacy folder mode, so a lesson link opened first would run the page *without* the router (no
+    sidebar, no language). Clearing the class flag that st.navigation itself clears, then rerunning,
+    hands the request to st.navigation. AppTest resets the flag on every run; the browser test
+    opens a lesson first.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        return True
+    return False
+
+
+def set_url_seed(key: str, value: str | None) -> None:
+    """Replace what a URL-bound widget will be seeded with from the link (None: nothing).
+
+    Streamlit seeds a widget bound with bind="query-params" from its own snapshot of the link's
+    query string, with its own parser, before our code sees the widget: `?seed=1e309` makes
+    number_input run int(inf) and raise OverflowError. Our parser (ui.controls.own_url) checks
+    every value first and hands Streamlit only the canonical text of a valid value, or nothing.
+    """
+    with get_session_state().query_params() as qp:
+        if value is None:
+            qp._initial_query_params.pop(key, None)
+        else:
+            qp._initial_query_params[key] = [value]
