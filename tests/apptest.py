@@ -1,27 +1,41 @@
-"""AppTest helpers shared by every page test: open a page through the router, set controls, check."""
+"""AppTest helpers shared by the page tests: open a page through the router, set controls, check."""
 from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit
 
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
 
-TIMEOUT = 120
+TIMEOUT = 180
 
 
-def open_page(page_file: str, lang: str = "en", query: dict[str, str] | None = None) -> AppTest:
-    """Run the router, switch to `pages/<page_file>` in the given language; returns the AppTest."""
+def first_visit(query: dict[str, str] | None = None) -> AppTest:
+    """One run of the router on a link without a path: a browser's first visit lands on home."""
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=TIMEOUT)
-    at.query_params["lang"] = lang
     for k, v in (query or {}).items():
         at.query_params[k] = v
-    at.run()
-    at.switch_page(f"pages/{page_file}")
-    at.run()
-    return at
+    return at.run()
+
+
+def open_page(page: str, lang: str = "en", query: dict[str, str] | None = None) -> AppTest:
+    """A link straight to `page` (a lesson spec's page, e.g. "pages/pooling.py") in the given language:
+    the first run of the router is that page, as when a browser opens /pooling?lang=...&seed=..."""
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=TIMEOUT)
+    for k, v in {"lang": lang, **(query or {})}.items():
+        at.query_params[k] = v
+    at.switch_page(page)
+    return at.run()
+
+
+def open_link(page: str, link: str) -> AppTest:
+    """Open a share link ("/pooling?lang=zh&seed=3&...") on its page."""
+    query = dict(parse_qsl(urlsplit(link).query, keep_blank_values=True))
+    return open_page(page, query.pop("lang", "en"), query)
 
 
 def set_all(at: AppTest, end: str) -> AppTest:
-    """Move every slider/select-slider/number input/toggle/radio on the page to its min or max end ('min'/'max')."""
+    """Move every slider/select-slider/number input/toggle/radio on the page to its 'min' or 'max' end."""
     for s in list(at.slider):
         s.set_value(s.min if end == "min" else s.max)
     for s in list(at.select_slider):
@@ -44,11 +58,6 @@ def assert_clean(at: AppTest) -> None:
     assert not guard_errors, guard_errors
 
 
-def open_at(page_file: str, lang: str, setting: str, query: dict[str, str] | None = None) -> AppTest:
-    """The page in a language with every control at 'defaults', 'min' or 'max'; asserts no exception on the way."""
-    at = open_page(page_file, lang, query)
-    assert_clean(at)
-    if setting != "defaults":
-        set_all(at, setting)
-        assert_clean(at)
-    return at
+def share_query(at: AppTest) -> dict[str, str]:
+    """The share link's query as a dict."""
+    return dict(parse_qsl(urlsplit(at.code[0].value).query, keep_blank_values=True))

@@ -1,6 +1,32 @@
-"""Make the repo root importable (core, ui, tests) from any working directory."""
+"""Shared test set-up: the repo root on sys.path, the claim seeds and margins report, a cache-clearing fixture."""
+from __future__ import annotations
+
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from tests.claims import MARGINS, seeds_line  # noqa: E402  (after the path is set)
+
+
+def pytest_report_header(config):
+    return seeds_line()
+
+
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.section("claims: smallest margin per claim (relative to its limit; absolute where it is 0)")
+    terminalreporter.write_line(seeds_line())
+    for claim, rows in sorted(MARGINS.items()):
+        _, seed, shown, text = min(rows)
+        terminalreporter.write_line(f"{shown}  seed {seed:>4}  {text:>22}  {claim}  ({len(rows)} seeds)")
+
+
+@pytest.fixture
+def fresh_cache():
+    """Clear st.cache_data, so a page test computes its own run instead of dodging the cache by seed."""
+    import streamlit as st
+    st.cache_data.clear()
+    yield

@@ -1,4 +1,4 @@
-"""Real browser: every page in en and zh renders its charts and shows no exception.
+"""Real browser: every page in en and zh renders its charts and shows no exception; one hostile link per page.
 
 Playwright (PyPI) drives Debian's Chromium against `streamlit run` on localhost. Without a Chromium
 the test skips with the reason; under CI=true a missing browser is a failure (.ci/run installs it).
@@ -8,7 +8,7 @@ import os
 import pytest
 
 from tests.browser import ARGS, CHROMIUM, IDLE, open_page, streamlit_server
-from ui.lessons import available
+from ui.lessons import LESSONS
 
 if CHROMIUM is None:
     if os.environ.get("CI") == "true":
@@ -17,7 +17,7 @@ if CHROMIUM is None:
                 allow_module_level=True)
 
 sync_api = pytest.importorskip("playwright.sync_api")
-LESSONS = available()
+PATHS = [x.name for x in LESSONS]
 
 
 @pytest.fixture(scope="module")
@@ -34,14 +34,20 @@ def charts_drawn(page) -> int:
     return page.locator('[data-testid="stVegaLiteChart"]').filter(has=page.locator("canvas, svg")).count()
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
-@pytest.mark.parametrize("path", ["", *LESSONS])
-def test_page_renders(browser_page, path, lang):
-    url, page = browser_page
-    open_page(page, f"{url}/{path}?lang={lang}")
+def open_clean(page, url: str) -> None:
+    """Open url, wait until the script is idle; no exception box, no error page, no 'Page not found'."""
+    open_page(page, url)
     page.wait_for_selector(IDLE, timeout=120_000)
     assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_text("This app has encountered an error").count() == 0
     assert page.get_by_text("Page not found").count() == 0
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("path", ["", *PATHS])
+def test_page_renders(browser_page, path, lang):
+    url, page = browser_page
+    open_clean(page, f"{url}/{path}?lang={lang}")
     sidebar = page.locator('[data-testid="stSidebar"]')
     assert sidebar.get_by_text("Language / 语言").count() == 1  # the page runs inside the router
     if path:
@@ -51,3 +57,13 @@ def test_page_renders(browser_page, path, lang):
         assert charts_drawn(page) >= 1
     if os.environ.get("SCREENSHOTS"):
         page.screenshot(path=f"{os.environ['SCREENSHOTS']}/{path or 'home'}_{lang}.png", full_page=True)
+
+
+@pytest.mark.parametrize("path", ["", *PATHS])
+def test_hostile_link_is_a_notice(browser_page, path):
+    """A link a student could send the class: numbers Streamlit's own parser chokes on, markup, an unknown key."""
+    url, page = browser_page
+    open_clean(page, f"{url}/{path}?seed=1e309&present=NaN&lang=zh&zzz=%3Cb%3Ex%3C/b%3E")
+    alerts = page.locator('[data-testid="stAlertContainer"]')
+    assert alerts.filter(has_text="1e309").count() == 1 and alerts.filter(has_text="zzz").count() == 1
+    assert page.locator("main b").filter(has_text="x").count() == 0  # the markup is shown as text, never rendered

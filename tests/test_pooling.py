@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 import dataclasses
-import subprocess
-import sys
+import functools
 import threading
 
 import pandas as pd
 import pytest
 import torch
 
-import core.pooling as pooling
+import core.pooling.cnn as pooling_cnn
 from core.lab import generator
 from core.pooling import InvarianceConfig, PoolingConfig, run_invariance, run_pooling
-from core.pooling_data import make_shapes, make_stones, warp
+from core.pooling.data import make_shapes, make_stones, warp
+from tests.claims import claim_seeds, margin
 
 SMALL_POOL = PoolingConfig(n_train=200, epochs=2)
 SMALL_INV = InvarianceConfig(n_train=200, epochs=2)
@@ -66,62 +66,60 @@ def test_deterministic_when_two_threads_run_at_once():
     _assert_invariance_equal(ref_i, out["i"])
 
 
-# ---------------------------------------------------------------- bounds
-
-@pytest.mark.parametrize("cls, field, value", [
-    (PoolingConfig, "task", "when"), (PoolingConfig, "pool_a", "min"), (PoolingConfig, "pool_b", None),
-    (PoolingConfig, "n_conv", 0), (PoolingConfig, "n_conv", 4), (PoolingConfig, "channels", 3),
-    (PoolingConfig, "channels", 17), (PoolingConfig, "kernel", 4), (PoolingConfig, "kernel", 7),
-    (PoolingConfig, "size", 10), (PoolingConfig, "size", 22), (PoolingConfig, "size", 15),
-    (PoolingConfig, "n_train", 199), (PoolingConfig, "n_train", 1001), (PoolingConfig, "epochs", 0),
-    (PoolingConfig, "epochs", 11), (PoolingConfig, "lr", 0.0), (PoolingConfig, "lr", float("nan")),
-    (PoolingConfig, "seed", -1), (PoolingConfig, "seed", 10000), (PoolingConfig, "epochs", 2.5),
-    (InvarianceConfig, "max_angle", 4.0), (InvarianceConfig, "max_angle", 181.0),
-    (InvarianceConfig, "min_scale", 0.3), (InvarianceConfig, "min_scale", 1.1),
-    (InvarianceConfig, "max_scale", 0.9), (InvarianceConfig, "max_scale", 2.1),
-    (InvarianceConfig, "channels", 3), (InvarianceConfig, "channels", 17),
-    (InvarianceConfig, "n_train", 100), (InvarianceConfig, "n_train", 1501),
-    (InvarianceConfig, "epochs", 0), (InvarianceConfig, "epochs", 13), (InvarianceConfig, "seed", 10000),
-])
-def test_bad_config_raises_naming_the_field(cls, field, value):
-    with pytest.raises(ValueError, match=field):
-        cls(**{field: value})
-
-
-# ---------------------------------------------------------------- the lesson's claims (defaults, 5 seeds)
+# ---------------------------------------------------------------- the lesson's claims (defaults, fixed + random seeds)
 
 def _final_test_accuracy(res) -> dict[str, float]:
     f = res.final[res.final["split"] == "test"]
     return dict(zip(f["model"], f["accuracy"]))
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_what_task_pooling_matches_no_pooling_for_a_fraction_of_the_compute(seed):
+@pytest.mark.parametrize("seed", claim_seeds(3))
+def test_what_task_both_learn_and_pooling_costs_little(seed):
+    """Takeaway: both nets learn "what" far above chance, pooling costs at most a few points, and the pooled
+    net needs about a quarter of the multiply-adds after the first pooling point."""
     res = run_pooling(PoolingConfig(task="what", seed=seed))
     acc = _final_test_accuracy(res)
     assert res.costs.set_index("model").loc[["A", "B"], "pool"].tolist() == ["max", "none"]
-    assert abs(acc["A"] - acc["B"]) <= 5.0, acc
+    for net in ("A", "B"):
+        margin(f"pooling what: net {net} test accuracy > 75% (chance 25%)", seed, acc[net], 75.0)
+    margin("pooling what: unpooled B beats pooled A by < 10 points", seed, acc["B"] - acc["A"], 10.0, above=False)
     late = res.costs.set_index("model")["macs_late"]
-    assert late["B"] >= 4 * late["A"], late
-    assert acc["A"] >= 85.0, acc  # both actually learned the task, not both at chance
+    assert 0.2 <= late["A"] / late["B"] <= 0.3, late  # "about a quarter"
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_where_task_no_pooling_beats_pooling_by_20_points(seed):
-    acc = _final_test_accuracy(run_pooling(PoolingConfig(task="where", seed=seed)))
-    assert acc["B"] - acc["A"] >= 20.0, acc
+@functools.cache
+def _where(seed: int) -> dict[str, float]:
+    return _final_test_accuracy(run_pooling(PoolingConfig(task="where", seed=seed)))
 
 
-@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("seed", claim_seeds(3))
+def test_where_task_the_full_size_net_learns_and_the_pooled_one_is_behind(seed):
+    acc = _where(seed)
+    margin("pooling where: unpooled B test accuracy > 85%", seed, acc["B"], 85.0)
+    margin("pooling where: pooled A behind unpooled B", seed, acc["B"] - acc["A"], 0.0)
+
+
+def test_where_task_the_pooled_net_is_usually_near_a_coin_flip():
+    """'Usually': the median over the claim seeds (one seed's pooled net may learn more; the note says so)."""
+    accs = sorted(_where(s)["A"] for s in claim_seeds(3))
+    margin("pooling where: median pooled A accuracy < 65%", -1, accs[len(accs) // 2], 65.0, above=False)
+
+
+@pytest.mark.parametrize("seed", claim_seeds(3))
 def test_rotation_hurts_and_augmentation_lifts_large_angles(seed):
     res = run_invariance(InvarianceConfig(seed=seed))
     rot = res.curves[res.curves["warp"] == "rotation"].pivot(index="value", columns="model",
                                                                    values="accuracy").sort_index()
     plain = rot["plain"].to_numpy()
     # falls as the rotation grows: never rises by more than sampling noise, and ends far lower
-    assert (plain[1:] <= plain[:-1] + 2.0).all(), plain
-    assert plain[-1] <= plain[0] - 20.0, plain
-    assert rot["augmented"].iloc[-1] - rot["plain"].iloc[-1] >= 15.0, rot
+    margin("pooling invariance: plain accuracy never rises by 2+ points with the angle", seed,
+           float((plain[1:] - plain[:-1]).max()), 2.0, above=False)
+    margin("pooling invariance: plain loses 20+ points at the largest angle", seed, plain[0] - plain[-1], 20.0)
+    margin("pooling invariance: augmented beats plain by 15+ at the largest angle", seed,
+           rot["augmented"].iloc[-1] - rot["plain"].iloc[-1], 15.0)
+    aug = res.curves[res.curves.model == "augmented"].accuracy
+    margin("pooling invariance: augmented stays above 40% (chance 25%) at every angle and zoom", seed,
+           float(aug.min()), 40.0)
 
 
 # ---------------------------------------------------------------- structure of the outputs
@@ -186,14 +184,14 @@ def test_extreme_configs_run(pick):
 
 
 def test_divergence_is_a_result_not_a_crash(monkeypatch):
-    real, calls = pooling._loss, {"n": 0}
+    real, calls = pooling_cnn._loss, {"n": 0}
 
     def exploding_loss(logits, y):
         calls["n"] += 1
         loss = real(logits, y)
         return loss * float("nan") if calls["n"] > 30 else loss
 
-    monkeypatch.setattr(pooling, "_loss", exploding_loss)
+    monkeypatch.setattr(pooling_cnn, "_loss", exploding_loss)  # the module whose _loss training reads
     p = run_pooling(SMALL_POOL)
     assert p.costs["diverged"].all()
     assert p.history[["loss", "accuracy"]].notna().all().all()
@@ -203,34 +201,19 @@ def test_divergence_is_a_result_not_a_crash(monkeypatch):
     assert i.history[["loss", "accuracy"]].notna().all().all()
 
 
-def test_core_does_not_import_streamlit():
-    code = "import sys, core.pooling, core.pooling_data; assert 'streamlit' not in sys.modules"
-    subprocess.run([sys.executable, "-c", code], check=True)
-
-
-# --- page tests (added with the page) ---
-from tests.apptest import assert_clean, open_at, open_page  # noqa: E402
-
-PAGE = "3_pooling.py"
-N_CHARTS = 8  # accuracy, loss, multiply-adds, shape flow, feature maps, rotation, zoom, warped samples
+# --- the words the page shows ---
+from tests.apptest import assert_clean, open_page  # noqa: E402
+from ui.lessons import POOLING  # noqa: E402
 
 
 def _specs(at) -> str:
     return " ".join(c.proto.spec for c in at.get("vega_lite_chart"))
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
-@pytest.mark.parametrize("setting", ["defaults", "min", "max"])
-def test_page(lang, setting):
-    at = open_at(PAGE, lang, setting)
-    assert len(at.get("vega_lite_chart")) == N_CHARTS
-    assert len(at.metric) == 4 and len(at.dataframe) == 1
-
-
 @pytest.mark.parametrize("name, query", [("what", {"cnn_task": "where"}), ("where", {}),
                                          ("rotated", {}), ("augmented", {"cnn_show_aug": "false"})])
-def test_presets(name, query):
-    at = open_page(PAGE, query=query)
+def test_presets_show_their_story(name, query):
+    at = open_page(POOLING.page, query=query)
     at.button(key=f"preset_pooling_{name}").click().run()
     assert_clean(at)
     assert at.radio(key="cnn_task").value == ("where" if name == "where" else "what")
@@ -239,40 +222,15 @@ def test_presets(name, query):
     assert ('"augmented"' in _specs(at)) is (name != "rotated")  # the augmented curve is drawn or not
 
 
-def test_garbage_url_falls_back_with_notice():
-    bad = {"cnn_task": "when", "cnn_convs": "9", "cnn_lr": "abc", "cnn_kernel": "4", "cnn_angle": "-1e309",
-           "cnn_min_scale": "nan", "cnn_show_aug": "maybe", "cnn_pool_a": "<b>max</b>"}
-    at = open_page(PAGE, query=bad)
-    assert_clean(at)
-    warnings = " ".join(w.value for w in at.warning)
-    for key in bad:
-        assert f"`{key}`" in warnings, key
-    d = PoolingConfig()
-    assert at.radio(key="cnn_task").value == d.task and at.slider(key="cnn_convs").value == d.n_conv
-    assert at.select_slider(key="cnn_lr").value == d.lr and at.radio(key="cnn_kernel").value == d.kernel
-    assert at.slider(key="cnn_angle").value == InvarianceConfig().max_angle
-    assert at.toggle(key="cnn_show_aug").value is True
-
-
-def test_url_values_are_adopted_and_shared():
-    at = open_page(PAGE, query={"cnn_task": "where", "cnn_pool_a": "avg", "cnn_epochs": "2", "cnn_show_aug": "0",
-                                "cnn_angle": "90"})
-    assert_clean(at)
-    assert at.radio(key="cnn_task").value == "where" and at.radio(key="cnn_pool_a").value == "avg"
-    share = at.code[0].value
-    for part in ("pooling?", "cnn_task=where", "cnn_pool_a=avg", "cnn_epochs=2", "cnn_show_aug=false", "cnn_angle=90"):
-        assert part in share, part
-
-
-def test_page_says_when_training_diverged(monkeypatch):
-    real, calls = pooling._loss, {"n": 0}
+def test_page_says_when_training_diverged(monkeypatch, fresh_cache):
+    real, calls = pooling_cnn._loss, {"n": 0}
 
     def exploding_loss(logits, y):
         calls["n"] += 1
         return real(logits, y) * (float("nan") if calls["n"] > 30 else 1.0)
 
-    monkeypatch.setattr(pooling, "_loss", exploding_loss)
-    at = open_page(PAGE, query={"seed": "4321", "cnn_epochs": "2", "cnn_inv_epochs": "2"})  # a config no other test caches
+    monkeypatch.setattr(pooling_cnn, "_loss", exploding_loss)  # the module whose _loss training reads
+    at = open_page(POOLING.page, query={"cnn_epochs": "2", "cnn_inv_epochs": "2"})
     assert_clean(at)
     assert sum(e.icon == "💥" for e in at.error) == 4  # nets A and B, plain and augmented
-    assert len(at.get("vega_lite_chart")) == N_CHARTS
+    assert len(at.get("vega_lite_chart")) == 8  # accuracy, loss, costs, shapes, maps, rotation, zoom, samples

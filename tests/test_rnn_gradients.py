@@ -5,12 +5,15 @@ import math
 
 import pandas as pd
 import pytest
+import torch
 
-from core.rnn_gradients import (RUNS, SPIKE_FACTOR, ClipConfig, FlowConfig, run_clipping,
-                                run_gradient_flow)
-from core.rnn_tasks import AddingConfig, EchoConfig, run_adding, run_echo
+from core.rnn_gradients import (RUNS, SPIKE_FACTOR, AddingConfig, ClipConfig, EchoConfig, FlowConfig, run_adding,
+                                run_clipping, run_echo, run_gradient_flow)
+from core.rnn_gradients import echo as echo_module
+from core.rnn_gradients import forget_between_marks
+from tests.claims import claim_seeds, margin
 
-SEEDS = range(5)
+SEEDS = claim_seeds()
 EXPLODING = dict(rnn_scale=3.0)  # the page's "exploding" preset for the gradient-flow section
 
 
@@ -29,38 +32,48 @@ def echo(seed):
     return run_echo(EchoConfig(seed=seed))
 
 
-# --- claims, on the defaults, over 5 seeds -------------------------------------------------
+# --- claims, on the defaults, over fixed + random seeds (log10 margins for ratios) -----------------
 @pytest.mark.parametrize("seed", SEEDS)
 def test_rnn_vanishes_below_one_and_explodes_above(seed):
-    assert run_gradient_flow(FlowConfig(seed=seed)).rnn_ratio < 1e-3  # default scale 0.8 < 1
-    assert run_gradient_flow(FlowConfig(seed=seed, **EXPLODING)).rnn_ratio > 1e3
+    """Takeaway: at 0.8 over 100,000 times smaller; scale 3: > 1e4 at T = 50, > 1e20 at T = 200."""
+    log = lambda cfg: math.log10(run_gradient_flow(cfg).rnn_ratio)  # noqa: E731
+    margin("rnn flow: log10 ratio at scale 0.8 < -5", seed, log(FlowConfig(seed=seed)), -5, above=False)
+    margin("rnn flow: log10 ratio at scale 3 > 4", seed, log(FlowConfig(seed=seed, **EXPLODING)), 4)
+    margin("rnn flow: log10 ratio at scale 3, T 200 > 20", seed, log(FlowConfig(seed=seed, T=200, **EXPLODING)), 20)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_lstm_with_default_forget_bias_keeps_gradient(seed):
+    """Takeaway: with forget bias 3 the LSTM ratio stays between 0.01 and 10; with ~0 it vanishes."""
     r = run_gradient_flow(FlowConfig(seed=seed))
-    assert 1e-2 <= r.lstm_ratio <= 1e2
+    margin("lstm flow: log10 ratio > -2", seed, math.log10(r.lstm_ratio), -2)
+    margin("lstm flow: log10 ratio < 1", seed, math.log10(r.lstm_ratio), 1, above=False)
     # PyTorch's own init (forget bias ~0) vanishes: this is why the page's default is not 0
-    assert run_gradient_flow(FlowConfig(seed=seed, forget_bias=0.0)).lstm_ratio < 1e-3
+    margin("lstm flow: log10 ratio at forget bias 0 < -3", seed,
+           math.log10(run_gradient_flow(FlowConfig(seed=seed, forget_bias=0.0)).lstm_ratio), -3, above=False)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_clipping_bounds_every_step_and_removes_spikes(seed):
+    """Takeaway: on the defaults the clipped run never blows up and never spikes, every update within lr x
+    threshold, although its gradient itself explodes. (Whether the *unclipped* run explodes depends on the seed:
+    the page says so per run, in its error box and table.) These hold under 1e-7 perturbations of the weights too:
+    they do not depend on last-bit float differences between CPUs."""
     cfg, r = ClipConfig(seed=seed), clipping(seed)
-    h = r.history
-    clip = h[h.run == "clip"]
+    clip = r.history[r.history.run == "clip"]
     assert len(clip) == cfg.steps and (clip.applied_norm <= cfg.threshold).all()
-    assert clip.grad_norm.max() > 100 * cfg.threshold  # the gradient itself did explode
+    margin("clipping: the clipped run's raw gradient explodes (max / threshold > 100)", seed,
+           clip.grad_norm.max() / cfg.threshold, 100)
     s = r.summary.set_index("run")
-    assert s.loc["no_clip", "diverged"] or s.loc["no_clip", "n_spikes"] > 0
     assert not s.loc["clip", "diverged"] and s.loc["clip", "n_spikes"] == 0
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_lower_lr_alone_still_takes_exploded_steps(seed):
+    """Takeaway: lr_low's largest update is more than 10x the largest update clipping allows."""
     s = clipping(seed).summary.set_index("run")
-    # the gradient still explodes, so lr_low's largest update is far above clipping's bound
-    assert s.loc["low_lr", "max_step"] > 10 * s.loc["clip", "max_step"]
+    margin("clipping: lr_low's largest step / clipping's > 10", seed,
+           s.loc["low_lr", "max_step"] / s.loc["clip", "max_step"], 10)
 
 
 def test_spike_definition():
@@ -71,18 +84,24 @@ def test_spike_definition():
         assert h[h.run == run].spike.tolist() == [l > SPIKE_FACTOR * b for l, b in zip(loss, best)]
 
 
-@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("seed", claim_seeds(3))
 def test_adding_problem_lstm_learns_rnn_stalls(seed):
+    """Page: the LSTM learns (test MSE far below the 0.167 baseline), the RNN stays near the baseline; the
+    input gate is highest at a marked step and the forget gate stays high between the marks."""
     r = adding(seed)
-    assert r.lstm_mse < 0.05
-    assert r.rnn_mse > 0.12
+    margin("adding: LSTM test MSE < 0.05", seed, r.lstm_mse, 0.05, above=False)
+    margin("adding: RNN test MSE > 0.12 (baseline 0.167)", seed, r.rnn_mse, 0.12)
+    i = r.gates[r.gates.gate == "input"].set_index("t").value
+    assert i.idxmax() in set(r.sequence.t[r.sequence.marker > 0]), i
+    margin("adding: mean forget gate between the marks > 0.5", seed, forget_between_marks(r), 0.5)
 
 
-@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("seed", claim_seeds(3))
 def test_elman_remembers_jordan_cannot(seed):
     r = echo(seed)
-    assert r.elman_loss < 0.1
-    assert r.jordan_loss > 0.6  # chance is ln 2 = 0.693: its 1-D output does not carry x_{t-2}
+    margin("echo: Elman loss < 0.1", seed, r.elman_loss, 0.1, above=False)
+    # chance is ln 2 = 0.693: Jordan's 1-D output does not carry x_{t-2}
+    margin("echo: Jordan loss near chance (> 0.55)", seed, r.jordan_loss, 0.55)
 
 
 # --- frames ----------------------------------------------------------------------------------
@@ -113,6 +132,26 @@ def test_divergence_leaves_no_nan():
     assert h[["loss", "grad_norm", "applied_norm"]].apply(lambda c: c.map(math.isfinite)).all().all()
     r = run_adding(AddingConfig(steps=50, T=10, lr=0.1, seed=0))  # must not raise, even if it diverges
     assert r.history.mse.map(math.isfinite).all()
+
+
+def test_echo_divergence_is_reported(monkeypatch):
+    """A Jordan loss that turns NaN after 5 steps: reported, its rows stop, Elman trains on untouched."""
+    cfg = EchoConfig(T=10, steps=50)
+    clean, real, calls = run_echo(cfg), echo_module._echo_loss, []
+
+    def nan_jordan(p, x, delay):
+        calls.append(1)
+        loss = real(p, x, delay)
+        return loss * torch.tensor([1.0, math.nan]) if len(calls) > 5 else loss
+
+    monkeypatch.setattr(echo_module, "_echo_loss", nan_jordan)
+    r = run_echo(cfg)
+    assert r.diverged == ("jordan",) and r.jordan_loss == math.inf and math.isfinite(r.elman_loss)
+    assert r.history.loss.map(math.isfinite).all()
+    assert r.history[r.history.model == "jordan"].step.max() == 4
+    elman = lambda h: h[h.model == "elman"].reset_index(drop=True)  # noqa: E731
+    pd.testing.assert_frame_equal(elman(r.history), elman(clean.history))  # the models share no weight
+    assert clean.diverged == ()
 
 
 # --- determinism -----------------------------------------------------------------------------
@@ -148,20 +187,6 @@ def test_progress_is_called_early_and_at_the_end():
     assert calls[0][1] > 0 and calls[-1][0] == 1.0
 
 
-# --- bounds ----------------------------------------------------------------------------------
-BAD = [(FlowConfig, "T", 9), (FlowConfig, "T", 201), (FlowConfig, "rnn_scale", 5.1),
-       (FlowConfig, "forget_bias", float("nan")), (FlowConfig, "hidden", 2.5),
-       (ClipConfig, "threshold", 0.0), (ClipConfig, "steps", 401), (ClipConfig, "lr_low", 2.0),
-       (AddingConfig, "T", 51), (AddingConfig, "lr", 0.0), (AddingConfig, "batch", 8),
-       (AddingConfig, "seed", -1), (EchoConfig, "delay", 0), (EchoConfig, "steps", 501)]
-
-
-@pytest.mark.parametrize("cls,field,value", BAD)
-def test_bad_config_names_the_field(cls, field, value):
-    with pytest.raises(ValueError, match=field):
-        cls(**{field: value})
-
-
 EXTREMES = {
     "min": [(run_gradient_flow, FlowConfig(T=10, hidden=8, rnn_scale=0.1, forget_bias=-2.0, seed=0)),
             (run_clipping, ClipConfig(scale=0.5, threshold=0.1, lr=0.001, lr_low=0.0001, T=5, steps=10)),
@@ -181,32 +206,22 @@ def test_extremes_run_without_nan(run, cfg):
         assert num.apply(lambda c: c.map(math.isfinite)).all().all()
 
 
-# --- page tests (added with the page) ---
+# --- the words the page shows ---
 import re  # noqa: E402
 
-from tests.apptest import assert_clean, open_at, open_page  # noqa: E402
+from tests.apptest import assert_clean, open_page  # noqa: E402
+from ui.lessons import RNN_GRADIENTS  # noqa: E402
 
-PAGE = "4_rnn_gradients.py"
-N_CHARTS, N_DIAGRAMS = 9, 2  # flow line + 2 heatmaps, clip loss + norms, adding mse + sequence + gates, echo loss
+PAGE = RNN_GRADIENTS.page
 
 
 def _metric(at, label_start):
     return next(m.value for m in at.metric if m.label.startswith(label_start))
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
-@pytest.mark.parametrize("setting", ["defaults", "min", "max"])
-def test_page(lang, setting):
-    at = open_at(PAGE, lang, setting)
-    assert len(at.get("vega_lite_chart")) == N_CHARTS
-    assert len(at.get("graphviz_chart")) == N_DIAGRAMS
-    if setting == "defaults":  # the clipping story in words: no_clip explodes; lr_low explained honestly
-        assert any("💥" == e.icon for e in at.error)
-        assert len(at.info) == 2  # the lower-learning-rate note + the takeaway
-
-
 def test_page_defaults_show_the_claims():
     at = open_page(PAGE)
+    assert len(at.get("graphviz_chart")) == 2  # the Elman and Jordan diagrams
     assert float(_metric(at, "RNN: ")) < 1e-3 and 1e-2 <= float(_metric(at, "LSTM: ")) <= 1e2
     assert float(_metric(at, "LSTM test")) < 0.05 and float(_metric(at, "RNN test")) > 0.12
     assert "lr 0.1, no clipping" in at.error[0].value
@@ -216,7 +231,7 @@ def test_page_defaults_show_the_claims():
 
 
 @pytest.mark.parametrize("name", ["vanishing", "exploding", "clipping", "lstm"])
-def test_presets(name):
+def test_presets_show_their_story(name):
     at = open_page(PAGE)
     at.button(key=f"preset_rnn_gradients_{name}").click().run()
     assert_clean(at)
@@ -233,22 +248,11 @@ def test_presets(name):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_clipping_preset_learns_without_spikes(seed):
-    """The 'clipping saves it' preset (threshold 3): no spike, no blow-up, and the loss goes down."""
+def test_clipping_preset_never_blows_up_or_spikes(seed):
+    """The 'clipping caps the steps' preset (threshold 3): no spike, no blow-up, every update within lr x 3.
+    (Whether its loss ends below where it started is chaotic in this regime: it differed between CPUs, so the
+    page does not claim it.)"""
     r = run_clipping(ClipConfig(threshold=3.0, seed=seed))
     s, clip = r.summary.set_index("run"), r.history[r.history.run == "clip"]
     assert not s.loc["clip", "diverged"] and s.loc["clip", "n_spikes"] == 0
-    assert s.loc["clip", "final_loss"] < clip.loss.iloc[0]
-    assert s.loc["no_clip", "diverged"] or s.loc["no_clip", "n_spikes"] > 0
-
-
-def test_garbage_url_falls_back_with_notice():
-    bad = {"rnn_T": "abc", "rnn_scale": "9", "rnn_clip": "<b>1</b>", "rnn_add_T": "-1e309", "rnn_delay": "nan"}
-    at = open_page(PAGE, query=bad)
-    assert_clean(at)
-    warnings = " ".join(w.value for w in at.warning)
-    for key in bad:
-        assert f"`{key}`" in warnings
-    assert at.slider(key="rnn_T").value == FlowConfig().T
-    assert at.select_slider(key="rnn_clip").value == ClipConfig().threshold
-    assert at.slider(key="rnn_delay").value == EchoConfig().delay
+    assert (clip.applied_norm <= 3.0).all()

@@ -1,0 +1,117 @@
+"""The ui layer without a browser: the lesson specs, URL parsing of a control, the string catalogues."""
+import ast
+import json
+import re
+
+import pytest
+
+from core.lab import params
+from tests.conftest import ROOT
+from ui.controls import Control, read_link, section_controls
+from ui.i18n import LANGS, catalogue
+from ui.lessons import LESSONS
+from ui.page import SHARED, page_controls
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[x.name for x in LESSONS])
+def test_a_lesson_is_its_files_and_one_spec_entry(lesson):
+    for path in (lesson.page, f"tests/test_{lesson.name}.py", *(f"locales/{g}/{lesson.name}.json" for g in LANGS)):
+        assert (ROOT / path).exists(), path
+    assert (ROOT / "core" / lesson.name).is_dir() or (ROOT / "core" / f"{lesson.name}.py").exists()
+    for part in ("title", "chapter", "intro", "card", "takeaway"):
+        assert f"{lesson.name}.{part}" in catalogue("en"), part
+
+
+def test_readme_lesson_table_follows_the_specs():
+    """One row per lesson, in course order: | <English title> | <chapter> · ... |."""
+    rows = [r for r in (ROOT / "README.md").read_text(encoding="utf-8").splitlines() if r.startswith("| ")][1:]
+    assert [r.split(" | ")[0][2:] for r in rows] == [catalogue("en")[f"{x.name}.title"] for x in LESSONS]
+    assert [r.split(" | ")[1].split(" · ")[0] for r in rows] == [x.chapter for x in LESSONS]
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[x.name for x in LESSONS])
+def test_spec_fields_exist_and_keys_are_unique(lesson):
+    keys = [c.key for c in page_controls(lesson)] + [c.key for c in SHARED]
+    assert len(keys) == len(set(keys)), keys
+    for s in lesson.sections:
+        assert set(s.fields + s.budget) <= set(params(s.config)), s.name
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[x.name for x in LESSONS])
+def test_presets_are_valid_links(lesson):
+    """Every value a preset sets is one its control accepts (so the preset is also a link)."""
+    controls = {c.key: c for c in page_controls(lesson)}
+    for name, values in lesson.presets.items():
+        query = {k: [controls[k].fmt(v)] if k != lesson.tab_key else [v] for k, v in values.items()}
+        valid, bad, _ = read_link(list(controls.values()), query)
+        assert not bad, (name, bad)
+        assert all(valid[k] == v for k, v in values.items() if k != lesson.tab_key), name
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[x.name for x in LESSONS])
+def test_every_control_has_a_label_in_both_languages(lesson):
+    for s in lesson.sections:
+        for c in section_controls(lesson.name, s):
+            for g in LANGS:
+                assert catalogue(g).get(c.label, "").strip(), (g, c.label)
+
+
+@pytest.mark.parametrize("raw", ["abc", "", "nan", "inf", "-1e309", "1e309", "11", "<b>1</b>", "2.5", "1e1", "１"])
+def test_slider_rejects_garbage(raw):
+    with pytest.raises(ValueError):
+        Control("steps", "slider", 5, lo=1, hi=10).parse(raw)
+
+
+def test_parse_accepts_valid_values():
+    assert Control("steps", "slider", 5, lo=1, hi=10).parse(" 7 ") == 7
+    assert Control("lr", "select", 0.1, options=(0.01, 0.1)).parse("1e-2") == 0.01
+    assert Control("b0", "slider", 0.0, lo=-10.0, hi=10.0, step=0.5).parse("0.7") == 0.5  # snapped to the grid
+    assert Control("on", "toggle", False).parse("1") is True
+    assert Control("on", "toggle", False).parse("False") is False
+    assert Control("loss", "choice", "mse", options=("mse", "mae")).parse("mae") == "mae"
+    with pytest.raises(ValueError):
+        Control("loss", "choice", "mse", options=("mse", "mae")).parse("MSE; drop")
+
+
+def test_locales_have_the_same_non_empty_keys():
+    en, zh = catalogue("en"), catalogue("zh")
+    assert set(en) == set(zh), set(en) ^ set(zh)
+    empty = [k for k in en if not str(en[k]).strip() or not str(zh[k]).strip()]
+    assert not empty, empty
+    for g in LANGS:  # one file per lesson plus the common one, in every language
+        assert {p.stem for p in (ROOT / "locales" / g).glob("*.json")} == {"common", *(x.name for x in LESSONS)}
+        for p in (ROOT / "locales" / g).glob("*.json"):
+            json.loads(p.read_text(encoding="utf-8"))
+
+
+def t_keys_in_code() -> set[str]:
+    """Every t("...") key written out in pages/ and ui/ (f-strings: their literal prefix with the lesson filled in)."""
+    keys = set()
+    for path in [*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "t" and node.args:
+                arg = node.args[0]
+                if isinstance(arg, ast.Constant):
+                    keys.add(arg.value)
+                elif isinstance(arg, ast.JoinedStr):
+                    keys.add(ast.unparse(arg))  # checked as a pattern below
+    return keys
+
+
+def test_every_t_key_used_in_code_exists():
+    en = catalogue("en")
+    names = "|".join(x.name for x in LESSONS)
+    missing = []
+    for key in t_keys_in_code():
+        if not key.startswith("f"):
+            if key not in en:
+                missing.append(key)
+            continue
+        # f"{L.name}.adding.m_rnn" -> regex "(lesson names)\.adding\.m_rnn"; other {…} parts match one key segment
+        body = key[2:-1]
+        parts = re.split(r"(\{[^}]*\})", body)
+        rx = "".join(f"({names})" if p in ("{L.name}",) else r"[^.]+" if p.startswith("{") else re.escape(p)
+                     for p in parts if p)
+        if not any(re.fullmatch(rx, k) for k in en):
+            missing.append(key)
+    assert not missing, missing
