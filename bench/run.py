@@ -9,7 +9,6 @@ Timings are measured here, never asserted in tests (they are flaky on shared mac
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import subprocess
@@ -20,28 +19,31 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-# (lesson, section, "module:function", "ConfigClass", target cold s, target warm s, target first curve s)
-ENTRIES = [
-    ("gradient_descent", "default run", "core.gradient_descent:run", "GDConfig", 0.5, 0.1, None),
-    ("overfitting", "capacity sweep (default tab)", "core.overfitting:run_sweep", "SweepConfig", 3.0, 0.15, 0.5),
-    ("overfitting", "remedies tab", "core.overfitting:run_remedies", "RemedyConfig", None, 0.15, 0.5),
-    ("overfitting", "cross-validation tab", "core.overfitting:run_cv", "CVConfig", 5.0, 0.15, 0.5),
-    ("overfitting", "single split vs k-fold tab", "core.overfitting:run_reliability", "ReliabilityConfig", None, 0.15, None),
-    ("pooling", "side by side", "core.pooling:run_pooling", "PoolingConfig", 3.0, 0.15, 0.5),
-    ("pooling", "augmentation", "core.pooling:run_invariance", "InvarianceConfig", 5.0, 0.15, None),
-    ("rnn_gradients", "gradient flow", "core.rnn_gradients:run_gradient_flow", "FlowConfig", 0.5, 0.15, None),
-    ("rnn_gradients", "clipping", "core.rnn_gradients:run_clipping", "ClipConfig", None, 0.15, None),
-    ("rnn_gradients", "adding problem", "core.rnn_tasks:run_adding", "AddingConfig", 4.0, 0.15, 0.5),
-    ("rnn_gradients", "Elman vs Jordan", "core.rnn_tasks:run_echo", "EchoConfig", None, 0.15, None),
-]
+# The issue targets (cold s on one core, warm s, first live curve s) per (lesson, section); None: no target set.
+TARGETS = {
+    ("gradient_descent", "run"): (0.5, 0.1, None),
+    ("overfitting", "capacity"): (3.0, 0.15, 0.5), ("overfitting", "remedies"): (None, 0.15, 0.5),
+    ("overfitting", "cv"): (5.0, 0.15, 0.5), ("overfitting", "reliability"): (None, 0.15, None),
+    ("pooling", "pool"): (3.0, 0.15, 0.5), ("pooling", "inv"): (5.0, 0.15, None),
+    ("rnn_gradients", "flow"): (0.5, 0.15, None), ("rnn_gradients", "clip"): (None, 0.15, None),
+    ("rnn_gradients", "adding"): (4.0, 0.15, 0.5), ("rnn_gradients", "echo"): (None, 0.15, None),
+}
+
+
+def entries():
+    """(lesson, section, "module:function", "module:ConfigClass", targets) for every section of every lesson spec."""
+    from ui.lessons import LESSONS
+    return [(x.name, s.name, f"{s.run.__module__}:{s.run.__name__}", f"{s.config.__module__}:{s.config.__name__}",
+             TARGETS.get((x.name, s.name), (None, None, None))) for x in LESSONS for s in x.sections]
+
 
 CHILD = r"""
 import json, os, sys, time, importlib, warnings, logging
 os.sched_setaffinity(0, {0})                       # one core, like a Community Cloud container
 sys.path.insert(0, sys.argv[1])
 logging.disable(logging.WARNING); warnings.simplefilter("ignore")
-mod, fn = sys.argv[2].split(":"); m = importlib.import_module(mod)
-run, cfg = getattr(m, fn), getattr(m, sys.argv[3])()
+mod, fn = sys.argv[2].split(":"); cmod, ccls = sys.argv[3].split(":")
+run, cfg = getattr(importlib.import_module(mod), fn), getattr(importlib.import_module(cmod), ccls)()
 first = []
 t0 = time.perf_counter()
 def progress(frac, frame):
@@ -73,7 +75,7 @@ def fmt(value: float | None, target: float | None) -> str:
 
 def bench_lessons(only: list[str]) -> None:
     print(f"{'lesson':18} {'section':30} {'cold (1 core)':>16} {'warm (cached)':>16} {'first curve':>14}")
-    for lesson, section, target, config, t_cold, t_warm, t_first in ENTRIES:
+    for lesson, section, target, config, (t_cold, t_warm, t_first) in entries():
         if only and lesson not in only:
             continue
         r = time_entry(target, config)
@@ -100,8 +102,9 @@ def bench_server() -> None:
         print("server memory: skipped (no Chromium; apt-get install chromium)")
         return
     from playwright.sync_api import sync_playwright
-    from ui.lessons import available
-    pages = [""] + available() + [f"overfitting?of_tab={tab}" for tab in ("remedies", "cv", "reliability")]
+    from ui.lessons import LESSONS
+    pages = [""] + [x.name for x in LESSONS]
+    pages += [f"{x.name}?{x.tab_key}={s.name}" for x in LESSONS if x.lazy for s in x.sections[1:]]
     with streamlit_server() as (url, proc), sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         page = browser.new_page()
