@@ -2,7 +2,6 @@
 import pandas as pd
 import streamlit as st
 
-from core import pooling as pl
 from ui import charts, page
 from ui.controls import presets
 from ui.i18n import t
@@ -29,8 +28,7 @@ def run(cfg):
     """One cached run per distinct config (pooling or invariance): the defaults train once for the class."""
     curve = lambda f: charts.lines(named(f), "epoch", "accuracy", "net", dash="split",  # noqa: E731
                                    title=t(f"{L.name}.accuracy_chart"), y_title=t(f"{L.name}.accuracy_y"), points=False)
-    fn = pl.run_pooling if isinstance(cfg, pl.PoolingConfig) else pl.run_invariance
-    return fn(cfg, progress=live_progress(t("common.training"), curve))
+    return L.run(cfg, progress=live_progress(t("common.training"), curve))
 
 
 page.header(L)

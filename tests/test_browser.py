@@ -67,3 +67,29 @@ def test_hostile_link_is_a_notice(browser_page, path):
     alerts = page.locator('[data-testid="stAlertContainer"]')
     assert alerts.filter(has_text="1e309").count() == 1 and alerts.filter(has_text="zzz").count() == 1
     assert page.locator("main b").filter(has_text="x").count() == 0  # the markup is shown as text, never rendered
+
+
+CUT = """() => [...document.querySelectorAll('[data-testid=stMetricValue], [data-testid=stMetricLabel]')]
+  .filter(e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1).map(e => e.innerText)"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("lesson", LESSONS, ids=[x.name for x in LESSONS])
+def test_presenter_mode_on_a_projector(browser_page, lesson, lang):
+    """1280 x 720, presenter mode, every preset: no metric is cut ("2.50…" for 2.5e7 says the wrong thing)."""
+    from ui.i18n import catalogue
+    url, page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 720})
+    try:
+        open_clean(page, f"{url}/{lesson.name}?lang={lang}&present=1")
+        for name in [None, *lesson.presets]:
+            if name:
+                page.get_by_role("button", name=catalogue(lang)[f"{lesson.name}.preset.{name}"], exact=True).click()
+                page.wait_for_timeout(300)
+                page.wait_for_selector(IDLE, timeout=120_000)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            assert page.evaluate(CUT) == [], (name, page.evaluate(CUT))
+            if os.environ.get("SCREENSHOTS"):
+                page.screenshot(path=f"{os.environ['SCREENSHOTS']}/present_{lesson.name}_{lang}_{name or 'default'}.png")
+    finally:
+        page.set_viewport_size({"width": 1400, "height": 1600})

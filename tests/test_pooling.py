@@ -111,9 +111,9 @@ def test_rotation_hurts_and_augmentation_lifts_large_angles(seed):
     rot = res.curves[res.curves["warp"] == "rotation"].pivot(index="value", columns="model",
                                                                    values="accuracy").sort_index()
     plain = rot["plain"].to_numpy()
-    # falls as the rotation grows: never rises by more than sampling noise, and ends far lower
-    margin("pooling invariance: plain accuracy never rises by 2+ points with the angle", seed,
-           float((plain[1:] - plain[:-1]).max()), 2.0, above=False)
+    # falls as the rotation grows: never rises by more than sampling noise (500 test images), and ends far lower
+    margin("pooling invariance: plain accuracy never rises by 5+ points with the angle", seed,
+           float((plain[1:] - plain[:-1]).max()), 5.0, above=False)
     margin("pooling invariance: plain loses 20+ points at the largest angle", seed, plain[0] - plain[-1], 20.0)
     margin("pooling invariance: augmented beats plain by 15+ at the largest angle", seed,
            rot["augmented"].iloc[-1] - rot["plain"].iloc[-1], 15.0)

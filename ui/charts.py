@@ -1,7 +1,7 @@
 """Altair chart builders over tidy frames, sized for a laptop or (presenter mode) a projector."""
 from __future__ import annotations
 
-import textwrap
+import re
 
 import altair as alt
 import pandas as pd
@@ -15,11 +15,31 @@ def big() -> bool:
     return bool(st.session_state.get("present", False))
 
 
+_WIDE = re.compile(r"[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]")  # CJK characters and punctuation: two units wide
+_NO_LINE_START = set("、，。：；！？）》」』】,.:;!?)")  # punctuation that must not start a line (kinsoku)
+
+
 def _wrap(title: str) -> list[str]:
-    """A long title as lines (Vega cuts one long line off with "…" in a narrow column)."""
-    cjk = any("\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in title)
-    width = (18 if cjk else 36) * 2 // (3 if big() else 2)  # presenter mode: 1.5x the font, fewer characters
-    return textwrap.wrap(title, width=width) or [title]
+    """A long title as lines of at most ~40 width units (a CJK character counts 2), 38 in presenter mode.
+
+    Vega cuts one long line off with "…" in a narrow column. Lines break at spaces or after CJK punctuation
+    where possible (never in the middle of a Latin word, never before a closing mark like "、" or "）").
+    """
+    budget = 38 if big() else 40  # about what a half-width column holds at 1280 px
+    tokens = re.findall(r"\s+|[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]|[^\s\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]+", title)
+    lines, line = [], ""
+    size = lambda s: len(s) + len(_WIDE.findall(s))  # noqa: E731
+    for tok in tokens:
+        if line and size(line + tok) > budget and not tok.isspace() and tok[0] not in _NO_LINE_START:
+            cut = max(line.rfind(" "), max((line.rfind(p) for p in "、，。：；）"), default=-1))
+            if cut >= len(line) * 0.6:  # a natural break not far back: move the tail to the next line
+                line, tail = line[:cut + 1], line[cut + 1:]
+            else:
+                tail = ""
+            lines.append(line.strip())
+            line = tail.lstrip()
+        line += tok
+    return [x for x in [*lines, line.strip()] if x] or [title]
 
 
 def _style(chart: alt.Chart, height: int) -> alt.Chart:
@@ -36,6 +56,21 @@ def _style(chart: alt.Chart, height: int) -> alt.Chart:
     )
 
 
+def series_order(col: pd.Series) -> list:
+    """Legend and colour order of a series column: its category order if categorical, else the order of first
+    appearance. Core frames list series in id order, so colours follow the series id and never the translated
+    label (sorting labels alphabetically would swap colours between languages)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        present = set(col)
+        return [c for c in col.cat.categories if c in present]
+    return list(dict.fromkeys(col))
+
+
+def text_size(base: float) -> float:
+    """A chart's text size, grown for the back row in presenter mode."""
+    return base * (1.5 if big() else 1.0)
+
+
 def lines(df: pd.DataFrame, x: str, y: str, color: str | None = None, *, title: str = "",
           x_title: str = "", y_title: str = "", log_y: bool = False, stop_x: float | None = None,
           stop_label: str = "", marker_x: float | list[float] | None = None, dash: str | None = None,
@@ -48,20 +83,18 @@ def lines(df: pd.DataFrame, x: str, y: str, color: str | None = None, *, title: 
     whose True rows are marked with red crosses, labelled flag_label in the legend (e.g. "exploded");
     y_domain fixes the y range (curves leaving it are cut off, e.g. a run that blew up); points draws
     a dot on every value (default: only for short frames); integer_x puts ticks on whole numbers only
-    (e.g. a count of layers). A categorical
-    dash column keeps its category order (the first category is drawn solid).
+    (e.g. a count of layers). Colours and dashes follow `series_order` (the first series is drawn solid).
     """
     dom = {"domain": list(y_domain)} if y_domain else {}
     axis = {"axis": alt.Axis(tickMinStep=1, format="d")} if integer_x else {}
     enc = {"x": alt.X(x, title=x_title or x, **axis), "y": alt.Y(y, title=y_title or y,
            scale=alt.Scale(type="log", **dom) if log_y else alt.Scale(zero=False, **dom))}
-    if color:  # a categorical color column keeps its category order (stable colours when a curve is hidden)
-        cats = df[color].cat.categories if isinstance(df[color].dtype, pd.CategoricalDtype) else None
-        order = {"sort": [c for c in cats if c in set(df[color])]} if cats is not None else {}
-        enc["color"] = alt.Color(color, title=None, **order)
+    if color:
+        enc["color"] = alt.Color(color, title=None, sort=series_order(df[color]))
     if dash:
-        cats = df[dash].cat.categories if isinstance(df[dash].dtype, pd.CategoricalDtype) else None
-        enc["strokeDash"] = alt.StrokeDash(dash, title=None, sort=list(cats) if cats is not None else "ascending")
+        # its own legend above the plot: side by side with the colour legend below, the last entries were cut off
+        enc["strokeDash"] = alt.StrokeDash(dash, title=None, sort=series_order(df[dash]),
+                                           legend=alt.Legend(orient="top", columns=4))
     dots = len(df) < 40 if points is None else points  # dots off: a dash legend then shows dashes
     layers = [alt.Chart(df).mark_line(point=dots, clip=bool(y_domain))
               .encode(**enc, tooltip=list(df.columns))]
@@ -70,14 +103,14 @@ def lines(df: pd.DataFrame, x: str, y: str, color: str | None = None, *, title: 
         base = alt.Chart(rule).encode(x=x)
         layers += [base.mark_rule(color="#d62728", strokeWidth=3, strokeDash=[6, 3]),
                    base.mark_text(color="#d62728", align="left", dx=4, dy=-8, fontWeight="bold",
-                                  fontSize=14).encode(text="label", y=alt.value(12))]
+                                  fontSize=text_size(14)).encode(text="label", y=alt.value(12))]
     if marker_x is not None:
         marks = list(marker_x) if isinstance(marker_x, (list, tuple)) else [marker_x]
         layers.append(alt.Chart(pd.DataFrame({x: marks})).mark_rule(color="gray").encode(x=x))
     if rule_y is not None:
         base = alt.Chart(pd.DataFrame({y: [rule_y], "label": [rule_label]})).encode(y=enc["y"])
         layers[:0] = [base.mark_rule(color="#555", strokeDash=[5, 4], strokeWidth=2),  # under the curves
-                      base.mark_text(align="right", baseline="bottom", dy=-3, fontWeight="bold")
+                      base.mark_text(align="right", baseline="bottom", dy=-3, fontWeight="bold", fontSize=text_size(12))
                       .encode(text="label", x=alt.value("width"))]
     if flag is not None and df[flag].any():
         hot = df[df[flag]].assign(_flag=flag_label)
@@ -127,11 +160,12 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str = "", z_titl
 def points_and_lines(points: pd.DataFrame, fit: pd.DataFrame, *, x: str = "x", y: str = "y",
                      point_color: str | None = None, line_color: str | None = None, title: str = "",
                      height: int = 300, point_colors: dict[str, str] | None = None,
-                     line_colors: dict[str, str] | None = None) -> alt.Chart:
+                     line_colors: dict[str, str] | None = None,
+                     line_widths: dict[str, float] | None = None) -> alt.Chart:
     """Data as dots (coloured by a column if given) with fitted curves drawn over them.
 
     point_colors / line_colors ({value: colour}) fix the colours, e.g. so that no curve shares a colour with
-    a kind of dot."""
+    a kind of dot; line_widths ({value: px}) draws a curve wider, e.g. under another one it may coincide with."""
     fixed = lambda m: {"scale": alt.Scale(domain=list(m), range=list(m.values()))} if m else {}  # noqa: E731
     lo, hi = points[y].min(), points[y].max()
     span = hi - lo + 1e-9  # show the fit too, but at most one data-span beyond the data: a wild fit is clipped
@@ -142,20 +176,25 @@ def points_and_lines(points: pd.DataFrame, fit: pd.DataFrame, *, x: str = "x", y
         color=alt.Color(point_color, title=None, legend=alt.Legend(orient="top"), **fixed(point_colors))
         if point_color else alt.value("#1f77b4"),  # dots' legend on top, curves' below: one row each fits
         tooltip=list(points.columns))
-    curve = alt.Chart(fit).mark_line(strokeWidth=3, clip=True).encode(
-        x=x, y=y, color=alt.Color(line_color, title=None, legend=alt.Legend(orient="bottom", columns=1),
-                                  **fixed(line_colors)) if line_color else alt.value("#d62728"))
+    width = (alt.StrokeWidth(line_color, legend=None, scale=alt.Scale(domain=list(line_widths),
+                                                                      range=list(line_widths.values())))
+             if line_widths and line_color else alt.value(3))
+    curve = alt.Chart(fit).mark_line(clip=True).encode(
+        x=x, y=y, strokeWidth=width, color=alt.Color(line_color, title=None, legend=alt.Legend(orient="bottom", columns=1),
+                                                     **fixed(line_colors)) if line_color else alt.value("#d62728"))
     return _style(alt.layer(dots, curve).resolve_scale(color="independent").properties(title=title), height)
 
 
 def bars(df: pd.DataFrame, x: str, y: str, *, highlight: str | None = None, title: str = "",
-         x_title: str = "", y_title: str = "", height: int = 200) -> alt.Chart:
+         x_title: str = "", y_title: str = "", height: int = 200,
+         y_domain: tuple[float, float] | None = None) -> alt.Chart:
     """Bars y(x) on a quantitative x (so they line up with a line chart below); rows where the
-    boolean/0-1 column `highlight` is set are drawn in orange."""
+    boolean/0-1 column `highlight` is set are drawn in orange; y_domain fixes the y range (headroom)."""
     color = (alt.condition(f"datum['{highlight}'] > 0", alt.value("#ff7f0e"), alt.value("#9ecae1"))
              if highlight else alt.value("#9ecae1"))
     chart = alt.Chart(df).mark_bar(size=8).encode(
-        x=alt.X(x, title=x_title or x, scale=alt.Scale(nice=False, padding=8)), y=alt.Y(y, title=y_title or y),
+        x=alt.X(x, title=x_title or x, scale=alt.Scale(nice=False, padding=8)),
+        y=alt.Y(y, title=y_title or y, scale=alt.Scale(domain=list(y_domain)) if y_domain else alt.Undefined),
         color=color, tooltip=list(df.columns))
     return _style(chart.properties(title=title), height)
 
@@ -169,16 +208,17 @@ def grouped_bars(df: pd.DataFrame, x: str, y: str, color: str, *, text: str | No
     """
     order = x_order if x_order is not None else list(dict.fromkeys(df[x]))
     enc = dict(x=alt.X(f"{x}:N", title=x_title or x, sort=order, axis=alt.Axis(labelAngle=0)),
-               xOffset=alt.XOffset(f"{color}:N"),
+               xOffset=alt.XOffset(f"{color}:N", sort=series_order(df[color])),
                y=alt.Y(f"{y}:Q", title=y_title or y, scale=alt.Scale(type="log") if log_y else alt.Scale()))
     if text and len(df):  # headroom for the labels above the tallest bar
         top = float(df[y].max()) * (30 if log_y else 1.3)
         enc["y"] = enc["y"].scale(type="log", domainMax=top) if log_y else enc["y"].scale(domainMax=top)
     base = {"y2": alt.datum(1)} if log_y else {}  # a log axis has no 0: bars grow from 1
-    layers = [alt.Chart(df).mark_bar().encode(**enc, **base, color=alt.Color(f"{color}:N", title=None),
+    layers = [alt.Chart(df).mark_bar().encode(**enc, **base, color=alt.Color(f"{color}:N", title=None,
+                                                                              sort=series_order(df[color])),
                                               tooltip=list(df.columns))]
     if text:
-        layers.append(alt.Chart(df).mark_text(angle=270, align="left", baseline="middle", dx=3, fontSize=11)
+        layers.append(alt.Chart(df).mark_text(angle=270, align="left", baseline="middle", dx=3, fontSize=text_size(11))
                       .encode(**enc, text=f"{text}:N"))
     return _style(alt.layer(*layers).properties(title=title), height)
 
@@ -238,7 +278,7 @@ def spread(points: pd.DataFrame, summary: pd.DataFrame, x: str, y: str, mean: st
     for i, (label, at) in enumerate((marks or {}).items()):
         base = alt.Chart(pd.DataFrame({x: [at], "label": [label]})).encode(x=ex)
         layers += [base.mark_rule(color="#d62728", strokeDash=[4, 3], strokeWidth=2),
-                   base.mark_text(color="#d62728", align="left", dx=4, fontWeight="bold")
+                   base.mark_text(color="#d62728", align="left", dx=4, fontWeight="bold", fontSize=text_size(12))
                    .encode(text="label", y=alt.value(12 + 16 * i))]
     return _style(alt.layer(*layers).properties(title=title), height)
 

@@ -20,7 +20,6 @@ from core.lab import Param
 from ui.i18n import t
 from ui.internals import set_url_seed
 
-KINDS = ("slider", "select", "choice", "toggle", "number")
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")  # plain ASCII decimals only (no 1_0, ٣, １２)
 INTEGER = re.compile(r"[+-]?([0-9]{1,12})")  # an integer setting is written as one: no 1e3, no 2.0
@@ -218,7 +217,8 @@ def _apply(values: dict[str, Any]) -> None:
 
 def presets(named: dict[str, dict[str, Any]], prefix: str) -> None:
     """One button per named preset; a preset is only a set of URL-bound values (so it is also a link)."""
-    st.caption(t("common.presets"))
+    if not st.session_state.get("present"):  # on the projector the buttons speak for themselves
+        st.caption(t("common.presets"))
     cols = st.columns(len(named))
     for col, (name, values) in zip(cols, named.items()):
         col.button(t(f"{prefix}.preset.{name}"), key=f"preset_{prefix}_{name}", on_click=_apply,
@@ -234,6 +234,7 @@ def restart_when_changed(key: str, depends_on: object, value: Any) -> None:
     seen = f"_{key}_depends_on"
     if seen in st.session_state and st.session_state[seen] != depends_on:
         st.session_state[key] = value
+        set_url_seed(key, None)  # a widget re-created with a new range would otherwise re-read the link's old value
     st.session_state[seen] = depends_on
 
 

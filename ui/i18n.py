@@ -12,7 +12,6 @@ from pathlib import Path
 import streamlit as st
 
 LANGS = ("en", "zh")
-LANG_NAMES = {"en": "English", "zh": "中文"}
 _DIR = Path(__file__).resolve().parent.parent / "locales"
 
 
@@ -45,3 +44,17 @@ def t(key: str, /, **fmt) -> str:
     text = catalogue(lang()).get(key) or catalogue("en").get(key) or key
     return text.format(**fmt) if fmt else text
 
+
+
+def sentences(*parts: str) -> str:
+    """Sentences of one message, empty ones left out (Chinese runs them together without spaces)."""
+    return ("" if lang() == "zh" else " ").join(p for p in parts if p)
+
+
+def number(v: float) -> str:
+    """A measured value in at most ~6 characters, so a metric is never cut off: 2.5e7, 174k, 2.19, 0.0513, 4.2e-4."""
+    a = abs(v)
+    if a and (a < 1e-3 or a >= 999.5e3):
+        m, e = f"{v:.1e}".split("e")
+        return f"{float(m):g}e{int(e)}"
+    return f"{v / 1e3:.3g}k" if a >= 999.5 else f"{v:.3g}"

@@ -57,13 +57,21 @@ class Lesson:
     chapter: str  # chapter(s) of the notes, e.g. "1–2" (the README's lesson table lists it)
     sections: tuple[Section, ...]
     presets: dict[str, dict[str, Any]]  # name -> {URL key: value}: the moments of the lecture, in order
-    lazy: bool = False  # sections are tabs bound to `tab_key`; only the open one trains
-    tab_key: str = ""
+    tab_key: str = ""  # given: the sections are tabs bound to this URL key, and only the open one trains
+
+    @property
+    def lazy(self) -> bool:
+        """Sections are lazy tabs (only the open one trains)."""
+        return bool(self.tab_key)
 
     @property
     def page(self) -> str:
         """The page script, relative to the repo root."""
         return f"pages/{self.name}.py"
+
+    def run(self, cfg: Any, progress: Callable | None = None) -> Any:
+        """Run the section whose config class cfg is (the core entry point, not cached)."""
+        return next(s.run for s in self.sections if type(cfg) is s.config)(cfg, progress=progress)
 
     def section(self, name: str) -> Section:
         """The section called name."""
@@ -99,7 +107,7 @@ OVERFITTING = Lesson("overfitting", "1–2", (
     Section("reliability", of.ReliabilityConfig, of.run_reliability, (*_LADDER, "n_seeds", "folds"), prefix="ofk_",
             budget=_BUDGET),
 ), {"just_right": {**_CAP, "of_show": "best"}, "overfit": _CAP, "more_data": {**_CAP, "of_n_train": 100},
-    "weight_decay": {**_CAP, "of_weight_decay": 0.01}}, lazy=True, tab_key="of_tab")
+    "weight_decay": {**_CAP, "of_weight_decay": 0.01}}, tab_key="of_tab")
 
 _POOL = Section("pool", pl.PoolingConfig, pl.run_pooling,
                 ("task", "pool_a", "pool_b", "n_conv", "channels", "kernel", "epochs", "lr"), prefix="cnn_",

@@ -9,6 +9,7 @@ from typing import Any, Iterator
 
 import streamlit as st
 
+from core.lab import seed_param
 from ui.controls import (Control, TabControl, own_url, read_link, render_all, reset_page, section_controls, share_url,
                          show_notices, widget)
 from ui.i18n import LANGS, catalogue, t
@@ -28,29 +29,43 @@ class LangControl(Control):
         return m.group(1)
 
 
+SEED = seed_param().metadata["param"]  # every config's seed field: the sidebar's bounds come from it
 SHARED = [
     LangControl("lang", "choice", "en", options=LANGS, label="app.lang"),
     Control("present", "toggle", False, label="app.present"),
-    Control("seed", "number", 0, lo=0, hi=9999, step=1, label="app.seed"),
+    Control("seed", "number", 0, lo=SEED.lo, hi=SEED.hi, step=SEED.step, label="app.seed"),
 ]
 _log = logging.getLogger("dl_live_lab")
 
-# Labels wrap instead of ending in "…": a metric that reads "Test accuracy, A…" says nothing.
+# Labels and metric values wrap instead of ending in "…": a metric that reads "2.50…" for 2.5e7 says the wrong
+# thing. Preset buttons in one row share one height however their labels wrap.
 _BASE_CSS = """<style>
-[data-testid="stMetricLabel"] p, [data-testid="stMetricLabel"] div, .stButton button p {
-  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+[data-testid="stMetricLabel"] p, [data-testid="stMetricLabel"] div, .stButton button p,
+[data-testid="stMetricValue"] div, [data-testid="stMetricValue"] p {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  overflow-wrap: anywhere; }
+[data-testid="stHorizontalBlock"] [data-testid="stColumn"] .stButton,
+[data-testid="stHorizontalBlock"] [data-testid="stColumn"] .stButton button { height: 100%; }
 </style>"""
+# Presenter mode (a 1280 x 720 projector): larger body text, a compact header (the intro folds away), metrics that
+# fit their column, charts full width; the sidebar starts collapsed.
 _PRESENTER_CSS = """<style>
 .stMainBlockContainer [data-testid="stMarkdownContainer"] p,
-.stMainBlockContainer [data-testid="stMarkdownContainer"] li { font-size: 1.35rem !important; }
+.stMainBlockContainer [data-testid="stMarkdownContainer"] li { font-size: 1.3rem !important; }
 .stMainBlockContainer [data-testid="stWidgetLabel"] p,
-.stMainBlockContainer [data-testid="stCaptionContainer"] p { font-size: 1.15rem !important; }
+.stMainBlockContainer [data-testid="stCaptionContainer"] p { font-size: 1.1rem !important; }
 .stMainBlockContainer [data-testid="stMetricValue"] p,
-.stMainBlockContainer [data-testid="stMetricValue"] div { font-size: 2.8rem !important; }
-.stMainBlockContainer h1 { font-size: 3.2rem !important; }
-.stMainBlockContainer h2, .stMainBlockContainer h3 { font-size: 2.2rem !important; }
-.stMainBlockContainer { max-width: 100% !important; }
+.stMainBlockContainer [data-testid="stMetricValue"] div { font-size: 2.1rem !important; line-height: 1.2; }
+.stMainBlockContainer h1 { font-size: 2.4rem !important; padding-top: 0 !important; }
+.stMainBlockContainer h2, .stMainBlockContainer h3 { font-size: 1.8rem !important; }
+.stMainBlockContainer { max-width: 100% !important; padding-top: 3.75rem !important; }
+.stMainBlockContainer .stButton button p { font-size: 1.05rem !important; }
 </style>"""
+
+
+def presenting() -> bool:
+    """Presenter mode is on (from the sidebar toggle or ?present=1)."""
+    return bool(st.session_state.get("present"))
 
 
 def start() -> None:
@@ -58,6 +73,8 @@ def start() -> None:
     if "lang" not in st.session_state and "lang" not in st.query_params:
         st.session_state["lang"] = "zh" if (st.context.locale or "").lower().startswith("zh") else "en"
     own_url(SHARED)
+    if presenting():  # the projector needs the width; the sidebar is one click away
+        st.set_page_config(initial_sidebar_state="collapsed")
 
 
 def tab_control(lesson: Lesson) -> TabControl:
@@ -99,7 +116,7 @@ def sidebar() -> st.delta_generator.DeltaGenerator:
                   help=t("app.reset_help"), width="stretch")
         slot = st.container()
     st.html(_BASE_CSS)
-    if st.session_state.get("present"):
+    if presenting():
         st.html(_PRESENTER_CSS)
     return slot
 
@@ -128,8 +145,11 @@ def header(lesson: Lesson) -> None:
     """Enter the page; title, the chapter of the notes it comes from, the intro."""
     enter()
     st.title(t(f"{lesson.name}.title"))
-    st.caption(t(f"{lesson.name}.chapter"))
-    st.markdown(t(f"{lesson.name}.intro"))
+    if presenting():  # on the projector the intro folds away (under the chapter), so a chart fits on the first screen
+        st.expander(f'{t(f"{lesson.name}.chapter")} · {t("common.about")}').markdown(t(f"{lesson.name}.intro"))
+    else:
+        st.caption(t(f"{lesson.name}.chapter"))
+        st.markdown(t(f"{lesson.name}.intro"))
 
 
 def section(lesson: Lesson, name: str, heading: bool = True, skip: tuple[str, ...] = ()):
@@ -142,7 +162,7 @@ def section(lesson: Lesson, name: str, heading: bool = True, skip: tuple[str, ..
         st.subheader(t(f"{lesson.name}.{name}.title"))
     intro = f"{lesson.name}.{name}.intro"
     if t(intro) != intro:
-        st.markdown(t(intro))
+        (st.expander(t("common.about_section")) if presenting() else st).markdown(t(intro))
     side, main = st.columns([1, 3], gap="large")
     budget = {sec.key(n) for n in sec.budget}
     controls = [c for c in section_controls(lesson.name, sec) if c.key not in {sec.key(n) for n in skip}]
