@@ -16,6 +16,8 @@ from core.lab import Progress, diverged, generator, param, report, seed_param, v
 LOSSES = ("mse", "mae")
 # The page offers learning rates on a 1-2-5 log ladder, from hopelessly slow to divergent.
 LR_CHOICES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 1.0, 2.0)
+OUTLIER_X, OUTLIER_RISE = 1.9, 10.0  # the outlier: one reading at the right edge, 10 units above the trend
+ESCAPE_STEPS = 2  # the surface grid always holds the path's first steps, so a diverging run is seen escaping
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class GDResult:
     clean_b: float  # the exact minimiser without the outlier: how far did one point pull the fit?
     clean_w: float
     lr_limit: float  # MSE only: gradient descent diverges for lr > 2 / largest Hessian eigenvalue
+    loss_kind: str  # the loss this run minimised (cfg.loss), to evaluate it off the path
 
 
 def make_data(cfg: GDConfig) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -59,9 +62,9 @@ def make_data(cfg: GDConfig) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     x = torch.rand(cfg.n, generator=g, dtype=torch.float64) * 2  # (N,)
     y = 1 + 2 * x + cfg.noise * torch.randn(cfg.n, generator=g, dtype=torch.float64)
     is_out = torch.zeros(cfg.n, dtype=torch.bool)
-    if cfg.outlier:  # a single wild reading at the right edge, 10 units above the trend
-        x = torch.cat([x, torch.tensor([1.9], dtype=torch.float64)])
-        y = torch.cat([y, torch.tensor([1 + 2 * 1.9 + 10.0], dtype=torch.float64)])
+    if cfg.outlier:  # a single wild reading at the right edge, far above the trend
+        x = torch.cat([x, torch.tensor([OUTLIER_X], dtype=torch.float64)])
+        y = torch.cat([y, torch.tensor([1 + 2 * OUTLIER_X + OUTLIER_RISE], dtype=torch.float64)])
         is_out = torch.cat([is_out, torch.tensor([True])])
     return x, y, is_out
 
@@ -113,17 +116,18 @@ def descend(cfg: GDConfig, x: torch.Tensor, y: torch.Tensor, progress: Progress 
 
 
 def surface(cfg: GDConfig, x: torch.Tensor, y: torch.Tensor, path: pd.DataFrame, best: tuple[float, float], n: int = 61) -> pd.DataFrame:
-    """Loss on an n x n (b, w) grid around the start, the optimum and the path while it stays near.
+    """Loss on an n x n (b, w) grid around the start, the optimum, the first steps and the path while it stays near.
 
-    A diverging path runs off to huge b, w; the grid keeps to where its loss was at most 4x the
-    starting loss, so the bowl stays readable and the chart clips the escaping path.
+    A diverging path runs off to huge b, w; the grid keeps to where its loss was at most 4x the starting loss
+    and to its first ESCAPE_STEPS steps, so the bowl stays readable and the first jumps of the escape are
+    on the chart; the page clips the rest at the grid's edge (`path_in_frame`).
     """
-    near = path[path.loss <= 4 * path.loss.iloc[0]]
+    near = path[(path.loss <= 4 * path.loss.iloc[0]) | (path.step <= ESCAPE_STEPS)]
     bs = [cfg.b0, best[0], *near.b]
     ws = [cfg.w0, best[1], *near.w]
-    pad = 1.0
-    b_grid = torch.linspace(min(bs) - pad, max(bs) + pad, n, dtype=torch.float64)  # (n,)
-    w_grid = torch.linspace(min(ws) - pad, max(ws) + pad, n, dtype=torch.float64)  # (n,)
+    pad = lambda v: max(1.0, 0.03 * (max(v) - min(v)))  # noqa: E731 — a margin that grows with a wide frame
+    b_grid = torch.linspace(min(bs) - pad(bs), max(bs) + pad(bs), n, dtype=torch.float64)  # (n,)
+    w_grid = torch.linspace(min(ws) - pad(ws), max(ws) + pad(ws), n, dtype=torch.float64)  # (n,)
     B, W = torch.meshgrid(b_grid, w_grid, indexing="ij")  # (n, n) each
     L = loss_fn(cfg.loss, B.unsqueeze(-1), W.unsqueeze(-1), x, y)  # (n, n)
     return pd.DataFrame({"b": B.flatten().numpy(), "w": W.flatten().numpy(), "loss": L.flatten().numpy()})
@@ -158,11 +162,64 @@ def run(cfg: GDConfig, progress: Progress | None = None) -> GDResult:
         clean_b=clean[0],
         clean_w=clean[1],
         lr_limit=lr_limit(x),
+        loss_kind=cfg.loss,
     )
 
 
 def line_at(result: GDResult, step: int) -> pd.DataFrame:
-    """The fitted line y = b + w*x as it was at `step` (clamped to the last finite step), two end points."""
-    row = result.path.iloc[min(max(step, 0), len(result.path) - 1)]
+    """The fitted line y = b + w*x at `step` as two end points (x, y, step) over the data's x range.
+
+    Raises ValueError for a step the path does not have: a run that blew up ends before cfg.steps.
+    """
+    last = len(result.path) - 1
+    if not 0 <= step <= last:
+        ended = " (its loss blew up after that)" if result.blew_up else ""
+        raise ValueError(f"step must be 0..{last}, the steps this run has{ended}, got {step}")
+    row = result.path.iloc[step]
     xs = [float(result.data.x.min()), float(result.data.x.max())]
-    return pd.DataFrame({"x": xs, "y": [row.b + row.w * v for v in xs], "step": int(row.step)})
+    return pd.DataFrame({"x": xs, "y": [row.b + row.w * v for v in xs], "step": step})
+
+
+def steps_in_frame(result: GDResult) -> int:
+    """The last step on the surface grid before the path leaves it for good (its last step if it ends on it)."""
+    s, p = result.surface, result.path
+    on = p.b.between(s.b.min(), s.b.max()) & p.w.between(s.w.min(), s.w.max())  # step 0 always is
+    return int(on.to_numpy().nonzero()[0][-1])
+
+
+def path_in_frame(result: GDResult, upto: int) -> pd.DataFrame:
+    """The path up to step `upto` as the surface chart can draw it: the steps on the grid and, once the path
+    has left it, the point where it crosses the grid's edge (a fractional step), so the escape runs off the edge."""
+    k = steps_in_frame(result)
+    inside = result.path[result.path.step <= min(upto, k)]
+    if upto <= k:
+        return inside
+    a, z = result.path.iloc[k], result.path.iloc[k + 1]  # the jump that leaves the grid
+    s = result.surface
+    t = 1.0  # fraction of the jump still on the grid: the nearest edge it crosses
+    for col in ("b", "w"):
+        d = z[col] - a[col]
+        edge = s[col].max() if d > 0 else s[col].min()
+        if not s[col].min() <= z[col] <= s[col].max():
+            t = min(t, (edge - a[col]) / d)
+    b, w = a.b + t * (z.b - a.b), a.w + t * (z.w - a.w)
+    x, y = (torch.tensor(result.data[c].to_numpy()) for c in ("x", "y"))
+    loss = float(loss_fn(result.loss_kind, torch.tensor(b), torch.tensor(w), x, y))
+    edge_row = pd.DataFrame({"step": [round(k + t, 2)], "b": [b], "w": [w], "loss": [loss]})
+    return pd.concat([inside, edge_row], ignore_index=True)
+
+
+def outlier_pull(result: GDResult, kind: str | None = None) -> tuple[float, float]:
+    """How far the outlier moves the best line of a loss (this run's by default), at the outlier's x: (pull, gap).
+
+    pull = best line with the outlier minus best line without it; gap = the outlier's height above the line
+    without it (pull / gap is the share of the way the line moves towards it). Needs a run with the outlier.
+    """
+    if not result.data.outlier.any():
+        raise ValueError("outlier_pull needs a run with outlier=True")
+    x, y = (torch.tensor(result.data[c].to_numpy()) for c in ("x", "y"))  # (N,) each
+    out = torch.tensor(result.data.outlier.to_numpy())
+    kind = kind or result.loss_kind
+    (b, w), (cb, cw) = best_fit(kind, x, y), best_fit(kind, x[~out], y[~out])
+    x_o, y_o = float(x[out][0]), float(y[out][0])
+    return (b + w * x_o) - (cb + cw * x_o), y_o - (cb + cw * x_o)

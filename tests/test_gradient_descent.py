@@ -1,6 +1,8 @@
 """Gradient descent lesson: determinism and the page's claims (core, and the words the page shows)."""
+import json
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -96,9 +98,54 @@ def test_extremes_run():
     gd.run(gd.GDConfig(lr=1e-4, steps=1, b0=-10, w0=-10, n=5, noise=0, seed=0))
 
 
-def test_line_at_clamps_step():
-    r = gd.run(gd.GDConfig(lr=0.5))
-    assert gd.line_at(r, 10_000).step.iloc[0] == len(r.path) - 1
+def test_line_at_is_that_step_or_refuses():
+    """line_at(r, s) is the line at step s; a step the run does not have raises (a blown-up run ends early)."""
+    r = gd.run(gd.GDConfig(lr=1.0))  # seed 0 blows up at step 6: steps 0..5
+    line = gd.line_at(r, 3)
+    assert (line.step == 3).all() and np.allclose(line.y, r.path.b[3] + r.path.w[3] * line.x)
+    for step in (6, 50, -1):
+        with pytest.raises(ValueError, match=r"step must be 0\.\.5.*blew up.*got"):
+            gd.line_at(r, step)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_diverging_path_escapes_on_the_surface_chart(seed):
+    """Claim (preset 'too large', surface chart): the grid holds the start and the first two jumps, the path then
+    leaves it for good, and the drawn path ends on the grid's edge; the replay opens on step 2 (all 10,000 seeds)."""
+    r = gd.run(gd.GDConfig(seed=seed, **PRESETS["diverges"]))
+    k = gd.steps_in_frame(r)
+    assert k == gd.ESCAPE_STEPS == 2 and len(r.path) > k + 1  # steps 0..2 on the chart, step 3 exists off it
+    s = r.surface
+    on = r.path.b.between(s.b.min(), s.b.max()) & r.path.w.between(s.w.min(), s.w.max())
+    assert on[: k + 1].all() and not on[k + 1:].any()  # 'leaves this chart for good'
+    assert gd.path_in_frame(r, k).equals(r.path[: k + 1])
+    drawn = gd.path_in_frame(r, len(r.path) - 1)
+    edge = drawn.iloc[-1]
+    assert len(drawn) == k + 2 and k < edge.step < k + 1 and drawn.map(math.isfinite).all().all()
+    assert min(abs(edge.b - s.b.min()), abs(edge.b - s.b.max()), abs(edge.w - s.w.min()), abs(edge.w - s.w.max())) < 1e-9
+
+
+def test_converging_paths_stay_on_the_surface_chart():
+    """A run that does not escape is drawn whole and its replay opens on its last step."""
+    for values in (v for name, v in PRESETS.items() if name != "diverges"):
+        r = gd.run(gd.GDConfig(**values))
+        assert gd.steps_in_frame(r) == len(r.path) - 1
+        assert gd.path_in_frame(r, 10).equals(r.path[r.path.step <= 10])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_outlier_box_claims(seed):
+    """Claims (the outlier presets' info box): with MSE the outlier pulls the best line towards itself (7%..43% of
+    the way over all 10,000 seeds) and tilts it; with MAE it moves 'only' — under 10% of the way (0..9.4%; not at
+    all on 34% of the seeds) and less than half as far as with MSE (ratio >= 2.1 on every seed)."""
+    r = gd.run(gd.GDConfig(seed=seed, loss="mae", outlier=True, steps=1))
+    (mse, gap), (mae, mae_gap) = gd.outlier_pull(r, "mse"), gd.outlier_pull(r)
+    assert gd.OUTLIER_RISE - 1 < gap < gd.OUTLIER_RISE + 1 and mae >= 0
+    margin("gd: MSE pulls the best line towards the outlier (share of the way)", seed, mse / gap, 0.05)
+    margin("gd: MAE moves the best line under 10% of the way to the outlier", seed, mae / mae_gap, 0.10, above=False)
+    margin("gd: the outlier moves the MSE line 2x+ as far as the MAE line", seed, mse - 2 * mae, 0)
+    mse_run = gd.run(gd.GDConfig(seed=seed, outlier=True, steps=1))
+    assert mse_run.best_w > mse_run.clean_w  # 'tilts the whole line'
 
 
 # --- the presets' stories, and the words the page shows ---
@@ -128,9 +175,72 @@ def test_presets_verdict_and_replay(name):
         assert at.slider(key="at_step").value == at.slider(key="steps").value
 
 
+def test_diverges_preset_replays_from_its_last_step_on_the_surface_chart():
+    """A run that escapes opens on its last step still on the surface chart; past it, the captions say where the
+    step really is (on the surface and, for the line, on the fit chart)."""
+    at = open_page(GRADIENT_DESCENT.page)
+    at.button(key="preset_gradient_descent_diverges").click().run()
+    assert at.slider(key="at_step").value == gd.ESCAPE_STEPS
+    assert any("leaves this chart for good" in c.value for c in at.caption)
+    at.slider(key="at_step").set_value(4).run()
+    assert_clean(at)
+    assert any(c.value.startswith("Step 4 is off this chart") for c in at.caption)
+    assert any(c.value.startswith("At step 4 the fitted line") for c in at.caption)
+
+
 @pytest.mark.parametrize("name, icon", [("too_small", "🐢"), ("outlier_mae", "🏓")])
 def test_verdict_says_why_a_run_is_not_at_the_minimum(name, icon):
     """Crawling (still falling: more steps) is told apart from MAE bouncing (stuck: smaller steps)."""
     at = open_page(GRADIENT_DESCENT.page)
     at.button(key=f"preset_gradient_descent_{name}").click().run()
     assert [w.icon for w in at.warning] == [icon]
+
+
+def _fit_domains(at) -> list[list]:
+    """The colour domains of the data-and-fit chart (what its legends list)."""
+    spec = next(json.loads(c.proto.spec) for c in at.get("vega_lite_chart") if "Data and the fitted line" in c.proto.spec)
+    found = []
+    def walk(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("color"), dict) and "domain" in node["color"].get("scale", {}):
+                found.append(node["color"]["scale"]["domain"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(spec)
+    return found
+
+
+def test_fit_legend_lists_only_what_is_drawn():
+    at = open_page(GRADIENT_DESCENT.page)
+    assert _fit_domains(at) == [["data"], ["gradient descent at this step"]]
+    at.toggle(key="outlier").set_value(True).run()
+    assert _fit_domains(at) == [["data", "outlier"], ["best line without the outlier", "gradient descent at this step"]]
+
+
+@pytest.mark.parametrize("name, loss", [("outlier_mse", "MSE"), ("outlier_mae", "MAE")])
+def test_outlier_presets_lead_with_the_outlier_box(name, loss):
+    """The outlier presets' point comes first (an info box measured on the run), the verdict second."""
+    at = open_page(GRADIENT_DESCENT.page)
+    at.button(key=f"preset_gradient_descent_{name}").click().run()
+    box, verdict = _alerts(at.main)[:2]
+    assert box.icon == "📌" and f"One outlier, {loss}" in box.value
+    assert type(verdict).__name__ == ("Success" if loss == "MSE" else "Warning")  # MAE: 'stalled' comes second
+
+
+def _alerts(node) -> list:
+    """The alert boxes under a node, in the order they are drawn."""
+    if type(node).__name__ in ("Info", "Warning", "Success", "Error"):
+        return [node]
+    children = getattr(node, "children", None)
+    return [a for child in (children.values() if isinstance(children, dict) else []) for a in _alerts(child)]
+
+
+def test_blown_up_metrics_are_compact():
+    """Metric values are short enough never to be cut off: a blown-up loss reads 2.5e7, not 2.502e+07."""
+    at = open_page(GRADIENT_DESCENT.page)
+    at.button(key="preset_gradient_descent_diverges").click().run()
+    values = [m.value for m in at.metric]
+    assert values[0] == "2.5e7" and all(len(v) <= 13 for v in values), values
