@@ -1,15 +1,16 @@
 """Chapters 1-2: overfitting — capacity vs new data, four remedies, k-fold cross-validation."""
+import dataclasses
+
 import pandas as pd
 import streamlit as st
 
 from core import overfitting as of
 from ui import charts, page
-from ui.controls import presets
-from ui.i18n import t
+from ui.controls import presets, render_all
+from ui.i18n import number, sentences, t
 from ui.lessons import OVERFITTING as L
 from ui.live import live_progress
 
-RUNS = {s.config: s.run for s in L.sections}  # config class -> core entry point
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -19,7 +20,7 @@ def run(cfg: of.LadderConfig):
         return of.run_reliability(cfg, live_progress(t(f"{L.name}.reliability.progress", n=cfg.n_seeds, k=cfg.folds + 1)))
     curve = lambda f: charts.lines(f.astype({f.columns[0]: str}), "epoch", "loss", f.columns[0], dash="split",  # noqa: E731
                                    log_y=True, title=t("common.training"), points=False)  # depth or remedy curves
-    return RUNS[type(cfg)](cfg, live_progress(t("common.training"), curve))
+    return L.run(cfg, progress=live_progress(t("common.training"), curve))
 
 
 def losses(df: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -28,14 +29,25 @@ def losses(df: pd.DataFrame, by: str) -> pd.DataFrame:
     return f.assign(split=f.split.map(lambda s: t(f"{L.name}.split.{s[:-5]}")))
 
 
-def capacity(cfg: of.SweepConfig, v: dict, r: of.SweepResult) -> None:
+def show_radio(cfg: of.SweepConfig, side):
+    """Show, drawn in side: best, deepest or a depth this ladder has; a deeper one (an old link) shows the deepest, said so."""
+    c = page.control(L, "capacity", "show")
+    c = dataclasses.replace(c, options=("best", "deepest", *range(cfg.max_depth + 1)))
+    held = st.session_state.get(c.key, c.default)
+    if held not in c.options:
+        st.caption(t(f"{L.name}.capacity.show_clamped", d=held, D=cfg.max_depth))
+    return render_all([c], side)[c.key]
+
+
+def capacity(cfg: of.SweepConfig, r: of.SweepResult, side) -> None:
     """Charts 1-3: capacity curve, training curves of the shown depth (early stop marked), its fit."""
+    show = show_radio(cfg, side)
     m, deepest = r.models.set_index("depth"), int(r.models.depth.max())  # models: the depths that did not diverge
-    row = m[m.index <= {"best": r.best_depth, "deepest": deepest}.get(v["of_show"], v["of_show"])].iloc[-1]
+    row = m[m.index <= {"best": r.best_depth, "deepest": deepest}.get(show, show)].iloc[-1]
     st.info(t(f"{L.name}.capacity.verdict", best=r.best_depth, bval=m.val_loss[r.best_depth], D=deepest,
               dtrain=m.train_loss[deepest], dval=m.val_loss[deepest]))
     for col, k in zip(st.columns(4), ("train_loss", "val_loss", "gap", "best_epoch")):
-        col.metric(t(f"{L.name}.m.{k}", d=row.name), f"{row[k]:.3f}" if k != "best_epoch" else str(int(row[k])))
+        col.metric(t(f"{L.name}.m.{k}", d=row.name), number(row[k]) if k != "best_epoch" else str(int(row[k])))
     long = losses(m.reset_index(), "depth")
     charts.show(charts.lines(long, "depth", "loss", "split", integer_x=True, marker_x=r.best_depth, rule_y=cfg.noise ** 2,
                              rule_label=t(f"{L.name}.floor", v=cfg.noise ** 2), title=t(f"{L.name}.capacity.chart", best=r.best_depth),
@@ -55,22 +67,49 @@ def capacity(cfg: of.SweepConfig, v: dict, r: of.SweepResult) -> None:
                                         title=t(f"{L.name}.fit_title", d=row.name)), pd.concat([pts, fit]), "fits")
 
 
-def remedies(cfg: of.RemedyConfig, v: dict, r: of.RemedyResult) -> None:
-    """Chart 4: train and validation loss of the deepest net under each remedy; the gaps as metrics."""
+def remedy_verdict(base, rest: pd.DataFrame) -> str:
+    """Computed: the unremedied loss; which remedies lower the validation loss; which only shrink the gap."""
+    helped, hurt = rest[rest.val_drop > 0], rest[rest.val_drop <= 0]
+    say = lambda key, f: t(f"{L.name}.remedies.{key}", names=t(f"{L.name}.sep").join(f.name)) if len(f) else ""  # noqa: E731
+    return sentences(t(f"{L.name}.remedies.base", val=base.val_loss, train=base.train_loss, gap=base.gap),
+                     say("helped", helped) or t(f"{L.name}.remedies.none_helped"), say("hurt", hurt[hurt.shrink <= 0]),
+                     say("underfit", hurt[hurt.shrink > 0]))
+
+
+def remedies(cfg: of.RemedyConfig, r: of.RemedyResult, side) -> None:
+    """Chart 4: each remedy judged by the deepest net's validation loss (change vs none), its gap beside it."""
     g = r.gaps.assign(name=r.gaps.remedy.map(lambda s: t(f"{L.name}.remedy.{s}")))
-    for col, x in zip(st.columns(5), g.itertuples()):
-        col.metric(t(f"{L.name}.remedies.m", r=x.name), f"{x.gap:.3f}", None if x.remedy == "none" else f"{-x.shrink:+.3f}", delta_color="inverse")
+    base, rest = (g.iloc[0], g.iloc[1:]) if len(g) else (None, g)  # empty if the unremedied net diverged
+    if len(rest):
+        st.info(remedy_verdict(base, rest))
+        for col, x in zip(st.columns(len(rest)), rest.itertuples()):
+            col.metric(t(f"{L.name}.remedies.m", r=x.name), number(x.val_loss), f"{-x.val_drop:+.3f}", delta_color="inverse")
+            col.caption(t(f"{L.name}.remedies.gap", g=x.gap, d=-x.shrink))
     long = losses(g, "name").assign(txt=lambda f: f.loss.round(2).astype(str))
-    charts.show(charts.grouped_bars(long, "name", "loss", "split", text="txt", y_title=t("common.loss"),  # empty if
-                                    x_title=t(f"{L.name}.remedies.x"),  # the unremedied net diverged: nothing to compare
+    charts.show(charts.grouped_bars(long, "name", "loss", "split", text="txt", y_title=t("common.loss"),
+                                    x_title=t(f"{L.name}.remedies.x"),
                                     title=t(f"{L.name}.remedies.chart", D=cfg.max_depth, s=r.stop_epoch)), r.gaps, "remedy_gaps")
 
 
-def cross_validation(cfg: of.CVConfig, v: dict, r: of.CVResult) -> None:
+def cv_verdict(cfg: of.CVConfig, r: of.CVResult) -> str:
+    """Computed: k-fold's pick hits, lands one step off or misses the best depth; what single splits would pick."""
+    sel, best, ds = r.selected_depth, r.test_best_depth, r.single_split_depths
+    test = r.summary.set_index("depth").test_loss
+    text = t(f"{L.name}.cv.{r.outcome}", k=r.k, sel=sel, best=best, tsel=test[sel], tbest=test[best], n=cfg.n_train)
+    if set(ds) == {sel}:
+        return sentences(text, t(f"{L.name}.cv.singles_agree", sel=sel))
+    kfold, single = r.excess(sel), r.single_split_excess()
+    shown = ds if len(ds) <= 10 else [f"{d} ×{ds.count(d)}" for d in sorted(set(ds))]  # leave-one-out: counts
+    return sentences(text, t(f"{L.name}.cv.singles", picks=t(f"{L.name}.sep").join(map(str, shown)), single=single, kfold=kfold),
+                     t(f"{L.name}.cv.{'better' if kfold < single else 'worse'}") if kfold != single else "")
+
+
+def cross_validation(cfg: of.CVConfig, r: of.CVResult, side) -> None:
     """Chart 5: per-fold validation losses per depth, mean ± std, the k-fold pick vs the best on test."""
+    if r.summary.empty:  # every depth diverged: the error above says so
+        return
+    {"hit": st.success, "near": st.info, "miss": st.warning}[r.outcome](cv_verdict(cfg, r))
     sel, best = r.selected_depth, r.test_best_depth
-    (st.success if abs(sel - best) <= 1 else st.warning)(
-        t(f"{L.name}.cv.verdict", k=r.k, sel=sel, single=r.single_split_depth, best=best))
     curves = pd.concat([r.summary[["depth", c]].rename(columns={c: "loss"}).assign(curve=t(f"{L.name}.cv.{c}"))
                         for c in ("test_loss", "train_loss")])
     marks = {t(f"{L.name}.cv.mark_sel", d=sel): sel, t(f"{L.name}.cv.mark_best", d=best): best}
@@ -79,10 +118,11 @@ def cross_validation(cfg: of.CVConfig, v: dict, r: of.CVResult) -> None:
                               x_title=t(f"{L.name}.x_depth"), y_title=t("common.loss")), r.summary, "cross_validation")
 
 
-def reliability(cfg: of.ReliabilityConfig, v: dict, r: of.ReliabilityResult) -> None:
-    """How often a single split and k-fold pick within one step of the truly best depth."""
-    hits = r.summary.set_index("method").hits
-    st.info(t(f"{L.name}.reliability.verdict", n=cfg.n_seeds, k=cfg.folds, single=hits["single split"], kfold=hits["k-fold"]))
+def reliability(cfg: of.ReliabilityConfig, r: of.ReliabilityResult, side) -> None:
+    """How often a single split and k-fold pick within one step of the truly best depth, and how close on test loss."""
+    m = r.summary.set_index("method")
+    st.info(t(f"{L.name}.reliability.verdict", n=cfg.n_seeds, k=cfg.folds, single=m.hits["single split"], kfold=m.hits["k-fold"],
+              xsingle=m.excess["single split"], xkfold=m.excess["k-fold"]))
     bars = r.summary.assign(name=r.summary.method.map(lambda x: t(f"{L.name}.method.{x}")), kind=t(f"{L.name}.reliability.kind"),
                             txt=[f"{h}/{n}" for h, n in zip(r.summary.hits, r.summary.n)])
     charts.show(charts.grouped_bars(bars, "name", "rate", "kind", text="txt", title=t(f"{L.name}.reliability.chart", n=cfg.n_seeds),
@@ -94,10 +134,10 @@ presets(L.presets, L.name)
 for (name, tab), draw in zip(page.tabs(L).items(), (capacity, remedies, cross_validation, reliability)):
     if tab.open:  # lazy: only the open tab trains
         with tab:
-            v, cfg, side, main = page.section(L, name, heading=False)
+            _, cfg, side, main = page.section(L, name, heading=False, skip=("show",) if name == "capacity" else ())
             with main:
                 r = run(cfg)
                 if getattr(r, "diverged", False):
                     st.error(t(f"{L.name}.diverged"), icon="💥")
-                draw(cfg, v, r)
+                draw(cfg, r, side)
 page.takeaway(L)

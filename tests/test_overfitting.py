@@ -90,6 +90,26 @@ def test_sequential_reference_matches_the_batched_ladder():
             assert torch.allclose(ref, y[d * G + grp], atol=1e-6), (d, grp)
 
 
+def test_cv_picks_and_outcome_follow_the_losses():
+    """The k-fold pick, each single split's pick, the verdict's outcome and excess agree with the frames."""
+    for cfg in (CVConfig(**SMALL, seed=3), CVConfig(**SMALL, leave_one_out=True)):
+        r = run_cv(cfg)
+        val = r.folds.pivot(index="fold", columns="depth", values="val_loss")
+        assert r.selected_depth == int(val.mean().idxmin()) == int(r.summary.set_index("depth").cv_mean.idxmin())
+        assert r.single_split_depths == tuple(int(d) for d in val.idxmin(axis=1))
+        assert r.test_best_depth == int(r.summary.set_index("depth").test_loss.idxmin())
+        off = abs(r.selected_depth - r.test_best_depth)
+        assert r.outcome == ("hit" if off == 0 else "near" if off == 1 else "miss")
+        assert r.excess(r.test_best_depth) == 0 and r.excess(r.selected_depth) >= 0 and r.single_split_excess() >= 0
+
+
+def test_remedy_table_judges_by_validation_loss():
+    """val_drop is the drop of the deepest net's validation loss against no remedy; shrink, the gap's."""
+    g = run_remedies(RemedyConfig(**SMALL, repeats=1)).gaps.set_index("remedy")
+    pd.testing.assert_series_equal(g.val_drop, g.val_loss["none"] - g.val_loss, check_names=False)
+    pd.testing.assert_series_equal(g.shrink, g.gap["none"] - g.gap, check_names=False)
+
+
 def test_narrow_width_is_capped_at_width():
     # any pair of valid values is a valid config: the simpler family is capped at width
     r = run_remedies(RemedyConfig(**SMALL, narrow_width=32, repeats=1))
@@ -153,6 +173,16 @@ def test_preset_stories_hold(seed):
                gaps.iloc[-1] - sweep_of(seed, **kw).models.gap.iloc[-1], 0)
 
 
+def test_k_fold_picks_closer_to_the_best_depth_on_average():
+    """Takeaway: k-fold is better on average: over the reliability tab's 20 data sets, the depth it picks scores
+    closer to the best test loss than a single split's (averaged over the claim seeds; the tab shows each run's)."""
+    diffs = []
+    for s in claim_seeds(1):
+        x = run_reliability(ReliabilityConfig(seed=s)).summary.set_index("method").excess
+        diffs.append(x["single split"] - x["k-fold"])
+    margin("overfitting: single split's mean excess test loss - k-fold's", -1, sum(diffs) / len(diffs), 0)
+
+
 # --- the words the page shows ---
 from tests.apptest import assert_clean, open_page  # noqa: E402
 from ui.lessons import OVERFITTING  # noqa: E402
@@ -170,3 +200,35 @@ def test_presets_show_their_story():
         at.button(key=f"preset_overfitting_{name}").click().run()
         assert_clean(at)
         assert gap() < overfit, name
+
+
+def test_show_offers_only_the_depths_the_ladder_has():
+    """An old link asking for a net deeper than the ladder opens (no exception) on the deepest, and says so."""
+    at = open_page(OVERFITTING.page, query={"of_show": "6", "of_max_depth": "3", "of_n_train": "8", "of_epochs": "50"})
+    assert_clean(at)
+    radio = at.radio(key="of_show")
+    assert radio.value == "deepest" and list(radio.options) == ["best", "deepest", "0", "1", "2", "3"]
+    assert any("6" in c.value and "3" in c.value for c in at.caption)  # the fallback is said on the page
+    assert at.metric[0].label.startswith("Depth 3")
+
+
+def test_remedy_metrics_are_validation_losses_coloured_by_their_change():
+    """Each remedy's metric is its validation loss; the delta is the change against no remedy (down = good)."""
+    query = {"of_tab": "remedies", "ofr_weight_decay": "0.1", "ofr_epochs": "100", "ofr_repeats": "1"}
+    at = open_page(OVERFITTING.page, query=query)
+    assert_clean(at)
+    g = run_remedies(RemedyConfig(epochs=100, repeats=1, weight_decay=0.1)).gaps
+    for m, x in zip(at.metric, g.iloc[1:].itertuples()):
+        assert float(m.value) == pytest.approx(x.val_loss, abs=1e-3)
+        assert float(m.delta) == pytest.approx(-x.val_drop, abs=1e-3)
+        assert m.proto.color == (m.proto.RED if x.val_drop < 0 else m.proto.GREEN)  # a falling val loss is good
+
+
+def test_cv_verdict_says_what_the_run_found():
+    """The box names k-fold's pick and the truly best depth; a miss is a warning, a hit a success."""
+    at = open_page(OVERFITTING.page, query={"of_tab": "cv", "ofc_epochs": "100"})
+    assert_clean(at)
+    r = run_cv(CVConfig(epochs=100))
+    box = {"hit": at.success, "near": at.info, "miss": at.warning}[r.outcome]
+    text = " ".join(b.value for b in box)
+    assert f"**{r.selected_depth}**" in text and ", ".join(map(str, r.single_split_depths)) in text

@@ -53,10 +53,25 @@ class CVResult:
     summary: pd.DataFrame    # depth, cv_mean, cv_std, train_loss, test_loss
     history: pd.DataFrame    # depth, epoch, split, loss: fold-mean curves while training
     selected_depth: int      # argmin of the fold-mean validation loss
-    single_split_depth: int  # what fold 0 alone (one train/validation split) would pick
+    single_split_depths: tuple[int, ...]  # what each fold alone (one train/validation split) would pick
     test_best_depth: int     # argmin of the test loss of models trained on all n_train points
     k: int
     diverged: bool
+
+    @property
+    def outcome(self) -> str:
+        """k-fold's pick: 'hit' (the truly best depth), 'near' (one step off) or 'miss'."""
+        off = abs(self.selected_depth - self.test_best_depth)
+        return "hit" if off == 0 else "near" if off == 1 else "miss"
+
+    def excess(self, depth: int) -> float:
+        """How much higher the test loss of the model of this depth is than the truly best one's."""
+        test = self.summary.set_index("depth").test_loss
+        return float(test[depth] - test[self.test_best_depth])
+
+    def single_split_excess(self) -> float:
+        """excess() of a single split's pick, averaged over which fold it holds out."""
+        return sum(map(self.excess, self.single_split_depths)) / len(self.single_split_depths)
 
 
 def run_cv(cfg: CVConfig = CVConfig(), progress: Progress | None = None) -> CVResult:
@@ -69,6 +84,7 @@ def run_cv(cfg: CVConfig = CVConfig(), progress: Progress | None = None) -> CVRe
     val, test, train, t = train_folds(cfg, k, g, 1, on_log)      # (1, k, C), (1, C), (1, C)
     val, test, train = val[0], test[0], train[0]
     ok = ~diverged(val).any(0) & ~diverged(test)                 # (C,)
+    pickable, test_ok = val.where(ok, torch.inf), test.where(ok, torch.inf)  # no method may pick a diverged depth
     folds = pd.DataFrame([{"depth": d, "fold": f, "val_loss": float(val[f, d])}
                           for d in range(C) if ok[d] for f in range(k)])
     summary = pd.DataFrame({"depth": range(C), "cv_mean": val.mean(0).tolist(),
@@ -78,8 +94,8 @@ def run_cv(cfg: CVConfig = CVConfig(), progress: Progress | None = None) -> CVRe
     history = tidy(t.epochs, *mean(tr, va, okc), {"depth": list(range(C))})
     if progress is not None:
         progress(1.0, history)
-    return CVResult(folds, summary.reset_index(drop=True), history, int(val.mean(0).argmin()),
-                    int(val[0].argmin()), int(test.argmin()), k, not bool(ok.all()))
+    return CVResult(folds, summary.reset_index(drop=True), history, int(pickable.mean(0).argmin()),
+                    tuple(pickable.argmin(1).tolist()), int(test_ok.argmin()), k, not bool(ok.all()))
 
 
 @dataclass(frozen=True)
@@ -94,9 +110,10 @@ class ReliabilityConfig(LadderConfig):
 
 @dataclass(frozen=True)
 class ReliabilityResult:
-    """Each data set's pick by each method, and each method's hit rate."""
-    picks: pd.DataFrame      # dataset, method(single split|k-fold), selected_depth, best_depth, hit
-    summary: pd.DataFrame    # method, hits, n, rate: how often each lands within 1 of the best
+    """Each data set's pick by each method, and each method's hit rate and mean excess test loss."""
+    picks: pd.DataFrame      # dataset, method(single split|k-fold), selected_depth, best_depth, hit, excess
+    summary: pd.DataFrame    # method, hits, n, rate: how often each lands within 1 of the best;
+                             # excess: mean test loss of the pick above the best's (a miss by one step can be cheap)
 
 
 def run_reliability(cfg: ReliabilityConfig = ReliabilityConfig(),
@@ -107,11 +124,12 @@ def run_reliability(cfg: ReliabilityConfig = ReliabilityConfig(),
     val, test, _, _ = train_folds(cfg, cfg.folds, g, cfg.n_seeds)   # (S, k, C), (S, C)
     best = test.argmin(1)                                          # (S,)
     rows = [{"dataset": s, "method": m, "selected_depth": int(sel[s]), "best_depth": int(best[s]),
-             "hit": bool(abs(int(sel[s]) - int(best[s])) <= 1)}
+             "hit": bool(abs(int(sel[s]) - int(best[s])) <= 1), "excess": float(test[s, sel[s]] - test[s, best[s]])}
             for m, sel in (("single split", val[:, 0].argmin(1)), ("k-fold", val.mean(1).argmin(1)))
             for s in range(cfg.n_seeds)]
     picks = pd.DataFrame(rows)
-    summary = picks.groupby("method", sort=False).hit.agg(hits="sum", n="count").reset_index()
+    summary = picks.groupby("method", sort=False).agg(hits=("hit", "sum"), n=("hit", "count"),
+                                                      excess=("excess", "mean")).reset_index()
     summary["rate"] = summary.hits / summary.n
     report(progress, 1.0, rows)
     return ReliabilityResult(picks, summary)

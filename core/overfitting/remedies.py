@@ -1,4 +1,7 @@
-"""Section 4 (chapter 2): four remedies for overfitting, measured on the largest model's gap."""
+"""Section 4 (chapter 2): four remedies for overfitting, judged by the largest model's validation loss.
+
+The gap (validation - training loss) alone would reward underfitting: a remedy that raises the training
+loss more than the validation loss shrinks the gap while the model gets worse on new points."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,7 +31,8 @@ class RemedyConfig(LadderConfig):
 @dataclass(frozen=True)
 class RemedyResult:
     """Each remedy's gap on the largest model, its capacity curves and training curves."""
-    gaps: pd.DataFrame       # remedy, train_loss, val_loss, gap, gap_before, shrink (largest model)
+    gaps: pd.DataFrame       # remedy, train_loss, val_loss, gap, gap_before, shrink, val_before, val_drop
+                             # (largest model; *_before: no remedy; shrink, val_drop > 0: the remedy lowers it)
     curves: pd.DataFrame     # remedy, depth, split, loss: final capacity curves per remedy
     history: pd.DataFrame    # remedy, epoch, split, loss: the largest model while training
     stop_epoch: int          # early stopping: epoch of the largest model's lowest val loss
@@ -37,7 +41,7 @@ class RemedyResult:
 
 def _gaps(htr: torch.Tensor, hva: torch.Tensor, hok: torch.Tensor, fin: list[torch.Tensor],
           fin_ok: torch.Tensor) -> tuple[pd.DataFrame, int]:
-    """Gap table of the largest model per remedy, and the early-stopping log index.
+    """Loss table of the largest model per remedy, and the early-stopping log index.
 
     htr, hva, hok: (L, K) largest-model curves; fin: final [train, val] (C, K); fin_ok: (C, K)."""
     K, D = fin_ok.shape[1], fin_ok.shape[0] - 1
@@ -51,11 +55,13 @@ def _gaps(htr: torch.Tensor, hva: torch.Tensor, hok: torch.Tensor, fin: list[tor
         gaps = gaps.iloc[:0]
     gaps["gap_before"] = gaps.gap.iloc[0] if len(gaps) else 0.0
     gaps["shrink"] = gaps.gap_before - gaps.gap
+    gaps["val_before"] = gaps.val_loss.iloc[0] if len(gaps) else 0.0
+    gaps["val_drop"] = gaps.val_before - gaps.val_loss
     return gaps, i
 
 
 def run_remedies(cfg: RemedyConfig = RemedyConfig(), progress: Progress | None = None) -> RemedyResult:
-    """Train base, more data, weight decay and a narrower family side by side; measure each gap."""
+    """Train base, more data, weight decay and a narrower family side by side; measure each one's losses."""
     g = generator(cfg.seed)
     K, S, D, n = 4, cfg.repeats, cfg.max_depth, cfg.n_train   # groups ordered (repeat, remedy)
     data = [_data(cfg, g, extra=(cfg.data_factor - 1) * n) for _ in range(S)]
