@@ -5,13 +5,13 @@ import pandas as pd
 import streamlit as st
 
 from core import rnn_gradients as rg
+from core.lab import BLOWUP
 from ui import charts, page
 from ui.controls import presets
 from ui.i18n import t
 from ui.lessons import RNN_GRADIENTS as L
 from ui.live import live_progress
 
-RUNS = {s.config: s.run for s in L.sections}  # config class -> core entry point
 CURVE = {rg.ClipConfig: ("run", "loss"), rg.AddingConfig: ("model", "mse"), rg.EchoConfig: ("model", "loss")}  # legend, y
 
 
@@ -26,12 +26,13 @@ def run(cfg):
     col, y = CURVE.get(type(cfg), (None, None))
     curve = (lambda f: charts.lines(named(f, col, lr=cfg.lr, lr_low=getattr(cfg, "lr_low", 0)), "step", y, col,
                                     log_y=True, title=t("common.training"))) if col else None
-    return RUNS[type(cfg)](cfg, progress=live_progress(t("common.training"), curve))
+    return L.run(cfg, progress=live_progress(t("common.training"), curve))
 
 
 page.header(L)
 presets(L.presets, L.name)
 ratio = lambda x: t(f"{L.name}.exploded") if math.isinf(x) else f"{x:.1e}"  # noqa: E731
+pow10 = lambda x: "10" + str(round(math.log10(x))).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))  # noqa: E731
 
 _, cfg, side, main = page.section(L, "flow")
 r = flow = run(cfg)
@@ -56,16 +57,17 @@ if r.rnn_sweep.exploded.any() or r.lstm_sweep.exploded.any() or r.lstm_sweep.van
 
 _, cfg, side, main = page.section(L, "clip")
 r = run(cfg)
-h, s = r.history, r.summary.set_index("run")
-clip_times = s.loc["low_lr", "max_step"] / s.loc["clip", "max_step"]  # lr_low's largest update vs clipping's
-names = lambda df: named(df, "run", lr=cfg.lr, lr_low=cfg.lr_low)  # noqa: E731
+h, s, low = r.history, r.summary.set_index("run"), rg.low_lr_story(r, cfg)
+times = f"{low['times']:,.0f}" if low["times"] >= 10 else f"{low['times']:.2g}"  # lr_low's largest update / bound
+run_name = lambda run: t(f"{L.name}.name.{run}", lr=cfg.lr, lr_low=cfg.lr_low)  # noqa: E731
+names = lambda df: df.assign(run=df.run.map(run_name))  # noqa: E731
+top = min(h.loss.max() * 2, 1e4)  # a blown-up run leaves through the top instead of flattening the others
 with main:
-    died = s[s.diverged]
-    for name, row in died.iterrows():
-        st.error(t(f"{L.name}.clip.diverged", run=t(f"{L.name}.name.{name}", lr=cfg.lr, lr_low=cfg.lr_low),
-                   step=row.diverged_step), icon="💥")
-    stop = dict(stop_x=int(died.diverged_step.min()), stop_label=t(f"{L.name}.exploded")) if len(died) else {}
-    top = min(h.loss.max() * 2, 1e4)  # a blown-up run leaves through the top instead of flattening the others
+    left = {run: rg.exit_step(r, run, top) for run in s.index[s.diverged]}  # where each blown-up run leaves the chart
+    for name, step in left.items():
+        st.error(t(f"{L.name}.clip.diverged", run=run_name(name), left=step, step=s.loc[name, "diverged_step"],
+                   blowup=pow10(BLOWUP)), icon="💥")
+    stop = dict(stop_x=min(left.values()), stop_label=t(f"{L.name}.exploded")) if left else {}
     charts.show(charts.lines(names(h), "step", "loss", "run", log_y=True, title=t(f"{L.name}.clip.loss_chart"),
                              x_title=t("common.step"), y_title=t("common.loss"), y_domain=(h.loss.min() / 2, top),
                              **stop), h, "clip_loss")
@@ -76,16 +78,17 @@ with main:
                              title=t(f"{L.name}.clip.norm_chart"), x_title=t("common.step"), y_title=t(f"{L.name}.clip.norm_y"),
                              rule_y=cfg.threshold, rule_label=t(f"{L.name}.clip.threshold", v=cfg.threshold)),
                 norms, "clip_grad_norm")
-    table = {"run": names(r.summary).run.values, "diverged": s.diverged.map({True: "💥", False: "—"}).values,
-             "spikes": s.n_spikes.values, "final": s.final_loss.map("{:.3g}".format).values,
+    table = {"run": s.index.map(run_name), "diverged": s.diverged.map({True: "💥", False: "—"}).values,
+             "spikes": s.n_spikes.values, "final": [t(f"{L.name}.exploded") if d else f"{v:.3g}"
+                                                     for d, v in zip(s.diverged, s.final_loss)],
              "max_step": s.max_step.map("{:.3g}".format).values}
     st.dataframe(pd.DataFrame({t(f"{L.name}.clip.col.{k}"): c for k, c in table.items()}), hide_index=True)
-    if not s.loc["low_lr", "diverged"]:
-        low = h[h.run == "low_lr"].grad_norm
-        st.info(t(f"{L.name}.clip.low_lr", lr_low=cfg.lr_low, final=s.loc["low_lr", "final_loss"],
-                  final_clip=s.loc["clip", "final_loss"], swing=low.max() / low.min(), gmax=low.max(),
-                  step=s.loc["low_lr", "max_step"], bound=cfg.lr * cfg.threshold,
-                  times=clip_times), icon="📏")
+    if cfg.lr_low < cfg.lr:  # the note compares a *lower* learning rate with clipping
+        steps = "steps_above" if low["times"] > 1 else "steps_within"
+        st.info(" ".join(t(f"{L.name}.clip.low_lr.{k}", **low, lr_low=cfg.lr_low, times_txt=times)
+                         for k in (low["outcome"], steps)), icon="📏")
+clip_story = dict(times=times, final_clip=f"{low['final_clip']:.3g}", start=f"{low['start']:.3g}",
+                  final_low=t(f"{L.name}.exploded") if low["outcome"] == "diverged" else f"{low['final']:.3g}")
 
 _, cfg, side, main = page.section(L, "adding")
 r = adding = run(cfg)
@@ -98,7 +101,8 @@ with main:
                              title=t(f"{L.name}.adding.chart"), x_title=t("common.step"), y_title="MSE",
                              rule_y=rg.ADDING_BASELINE, rule_label=t(f"{L.name}.adding.baseline")), r.history, "adding_mse")
     charts.show(charts.bars(r.sequence, "t", "value", highlight="marker", title=t(f"{L.name}.adding.seq_chart"),
-                            x_title=t(f"{L.name}.flow.x"), y_title=t(f"{L.name}.adding.seq_y")), r.sequence, "adding_sequence")
+                            x_title=t(f"{L.name}.flow.x"), y_title=t(f"{L.name}.adding.seq_y"), y_domain=(0, 1.1)),
+                r.sequence, "adding_sequence")  # values lie in [0, 1]: headroom so the tallest bar is not cut
     charts.show(charts.lines(named(r.gates, "gate"), "t", "value", "gate", title=t(f"{L.name}.adding.gates_chart"),
                              x_title=t(f"{L.name}.flow.x"), y_title=t(f"{L.name}.adding.gate_y"),
                              marker_x=r.sequence.t[r.sequence.marker > 0].tolist()), r.gates, "lstm_gates")
@@ -117,4 +121,4 @@ with main:
     charts.show(charts.lines(named(r.history, "model"), "step", "loss", "model", title=t(f"{L.name}.echo.chart"),
                              x_title=t("common.step"), y_title=t(f"{L.name}.echo.y"), rule_y=rg.ECHO_BASELINE,
                              rule_label=t(f"{L.name}.echo.chance")), r.history, "echo_loss")
-page.takeaway(L, lstm_ratio=ratio(flow.lstm_ratio), forget=rg.forget_between_marks(adding), times=clip_times)
+page.takeaway(L, lstm_ratio=ratio(flow.lstm_ratio), forget=rg.forget_between_marks(adding), **clip_story)

@@ -10,11 +10,12 @@ import torch
 from core.rnn_gradients import (RUNS, SPIKE_FACTOR, AddingConfig, ClipConfig, EchoConfig, FlowConfig, run_adding,
                                 run_clipping, run_echo, run_gradient_flow)
 from core.rnn_gradients import echo as echo_module
-from core.rnn_gradients import forget_between_marks
-from tests.claims import claim_seeds, margin
+from core.rnn_gradients import exit_step, forget_between_marks, low_lr_story
+from tests.claims import FIXED, claim_seeds, margin
 
 SEEDS = claim_seeds()
 EXPLODING = dict(rnn_scale=3.0)  # the page's "exploding" preset for the gradient-flow section
+BLOWS_UP = ClipConfig(lr=1.0, steps=50)  # its unclipped run blows up by step ~5 on every seed tried, perturbed too
 
 
 @functools.cache
@@ -69,11 +70,35 @@ def test_clipping_bounds_every_step_and_removes_spikes(seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_lower_lr_alone_still_takes_exploded_steps(seed):
-    """Takeaway: lr_low's largest update is more than 10x the largest update clipping allows."""
-    s = clipping(seed).summary.set_index("run")
-    margin("clipping: lr_low's largest step / clipping's > 10", seed,
-           s.loc["low_lr", "max_step"] / s.loc["clip", "max_step"], 10)
+def test_lower_lr_ends_lower_but_still_takes_exploded_steps(seed):
+    """Takeaway, on the defaults: the lower learning rate never blows up and ends lower than the clipped run (measured
+    over 60 seeds x {as is, 1e-7 weight perturbation}: clipped / lower-lr final loss >= 2.09), yet its largest update
+    is more than 10x what clipping allows (lr x threshold; measured >= 57x)."""
+    low = low_lr_story(clipping(seed), ClipConfig(seed=seed))
+    assert low["outcome"] == "lower", low
+    margin("clipping: clipped final loss / lower-lr final loss > 1", seed, low["final_clip"] / low["final"], 1)
+    margin("clipping: lr_low's largest step / (lr x threshold) > 10", seed, low["times"], 10)
+
+
+def test_unclipped_run_often_explodes_or_spikes():
+    """Takeaway: the unclipped run 'often' explodes or spikes (measured: 106 of 120 runs, 60 seeds x 2); per seed it
+    is chaotic (seed 0 explodes on this CPU, not after a 1e-7 perturbation), so the page says it per run."""
+    hit = sum(bool(s.loc["no_clip", "diverged"] or s.loc["no_clip", "n_spikes"] > 0)
+              for s in (clipping(seed).summary.set_index("run") for seed in FIXED))
+    margin("clipping: unclipped runs that explode or spike, of the 5 fixed seeds (>= 3)", -1, hit, 2.5)
+
+
+def test_exploded_marker_sits_where_the_run_leaves_the_chart():
+    """The red line on the loss chart: the first step above the chart's top, never later than the divergence."""
+    r = run_clipping(BLOWS_UP)
+    s, h = r.summary.set_index("run"), r.history
+    died = int(s.loc["no_clip", "diverged_step"])
+    assert died >= 0 and exit_step(r, "clip", math.inf) is None  # the clipped run does not blow up
+    top = 10 * h[h.run == "no_clip"].loss.iloc[0]
+    left = exit_step(r, "no_clip", top)
+    above = h[(h.run == "no_clip") & (h.loss > top)].step
+    assert left == (above.min() if len(above) else died) and left <= died
+    assert exit_step(r, "no_clip", math.inf) == died  # a chart it never leaves early: the divergence step
 
 
 def test_spike_definition():
@@ -86,13 +111,12 @@ def test_spike_definition():
 
 @pytest.mark.parametrize("seed", claim_seeds(3))
 def test_adding_problem_lstm_learns_rnn_stalls(seed):
-    """Page: the LSTM learns (test MSE far below the 0.167 baseline), the RNN stays near the baseline; the
-    input gate is highest at a marked step and the forget gate stays high between the marks."""
+    """Page: the LSTM learns (test MSE far below the 0.167 baseline), the RNN stays near the baseline; the forget
+    gate stays high between the marks. (Not claimed: that the input gate peaks at a marked step — on seed 2428
+    its highest value is at t = 1, where the state starts empty.)"""
     r = adding(seed)
     margin("adding: LSTM test MSE < 0.05", seed, r.lstm_mse, 0.05, above=False)
     margin("adding: RNN test MSE > 0.12 (baseline 0.167)", seed, r.rnn_mse, 0.12)
-    i = r.gates[r.gates.gate == "input"].set_index("t").value
-    assert i.idxmax() in set(r.sequence.t[r.sequence.marker > 0]), i
     margin("adding: mean forget gate between the marks > 0.5", seed, forget_between_marks(r), 0.5)
 
 
@@ -127,8 +151,9 @@ def test_exploded_is_a_flag_not_nan():
 
 
 def test_divergence_leaves_no_nan():
-    h = clipping(0).history
-    assert clipping(0).summary.set_index("run").loc["no_clip", "diverged"]
+    r = run_clipping(BLOWS_UP)
+    h = r.history
+    assert r.summary.set_index("run").loc["no_clip", "diverged"]
     assert h[["loss", "grad_norm", "applied_norm"]].apply(lambda c: c.map(math.isfinite)).all().all()
     r = run_adding(AddingConfig(steps=50, T=10, lr=0.1, seed=0))  # must not raise, even if it diverges
     assert r.history.mse.map(math.isfinite).all()
@@ -224,10 +249,14 @@ def test_page_defaults_show_the_claims():
     assert len(at.get("graphviz_chart")) == 2  # the Elman and Jordan diagrams
     assert float(_metric(at, "RNN: ")) < 1e-3 and 1e-2 <= float(_metric(at, "LSTM: ")) <= 1e2
     assert float(_metric(at, "LSTM test")) < 0.05 and float(_metric(at, "RNN test")) > 0.12
-    assert "lr 0.1, no clipping" in at.error[0].value
+    assert not any("+ clipping" in e.value or "lr 0.01" in e.value for e in at.error)  # only no_clip may blow up
     note = at.info[0].value
     times = int(re.search(r"\*\*([\d,]+)×\*\*", note).group(1).replace(",", ""))
-    assert "does not blow up" in note and times > 100  # lr_low's largest step vs what clipping allows
+    assert "On this run it did better than clipping" in note and times > 10  # lr_low's largest step vs clipping's
+    low = low_lr_story(clipping(0), ClipConfig())
+    assert f"{low['final']:.3g}" in note and f"{low['final_clip']:.3g}" in note
+    takeaway = at.info[-1].value
+    assert f"this run: {times:,}×" in takeaway and "ends lower than the clipped run on every seed we test" in takeaway
 
 
 @pytest.mark.parametrize("name", ["vanishing", "exploding", "clipping", "lstm"])

@@ -7,12 +7,13 @@ echo      Elman (hidden state fed back) vs Jordan (output fed back) on echoing a
 """
 from core.rnn_gradients.adding import (ADDING_BASELINE, AddingConfig, AddingResult, adding_batch,
                                        forget_between_marks, lstm_gates, run_adding)
-from core.rnn_gradients.clipping import RUNS, SPIKE_FACTOR, ClipConfig, ClipResult, run_clipping
+from core.rnn_gradients.clipping import (RUNS, SPIKE_FACTOR, ClipConfig, ClipResult, exit_step, low_lr_story,
+                                         run_clipping)
 from core.rnn_gradients.echo import ECHO_BASELINE, FEEDBACK_EDGES, EchoConfig, EchoResult, run_echo
 from core.rnn_gradients.flow import SWEEP_BIASES, SWEEP_SCALES, FlowConfig, FlowResult, run_gradient_flow
 
 __all__ = ["ADDING_BASELINE", "AddingConfig", "AddingResult", "adding_batch", "forget_between_marks", "lstm_gates",
            "run_adding",
-           "RUNS", "SPIKE_FACTOR", "ClipConfig", "ClipResult", "run_clipping",
+           "RUNS", "SPIKE_FACTOR", "ClipConfig", "ClipResult", "exit_step", "low_lr_story", "run_clipping",
            "ECHO_BASELINE", "FEEDBACK_EDGES", "EchoConfig", "EchoResult", "run_echo",
            "SWEEP_BIASES", "SWEEP_SCALES", "FlowConfig", "FlowResult", "run_gradient_flow"]

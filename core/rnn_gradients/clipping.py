@@ -95,8 +95,8 @@ def run_clipping(cfg: ClipConfig = ClipConfig(), progress: Progress | None = Non
             lm, gm = loss[m].item(), gn[m].item()
             if not alive[m]:
                 continue
-            # the loss follows the shared rule; a raw norm above BLOWUP is this lesson's ordinary
-            # exploding regime (clipping bounds the step), but an inf/NaN gradient poisons the weights
+            # the loss follows the shared rule (core.lab.diverged); a huge but finite gradient norm is this
+            # lesson's ordinary exploding regime (clipping bounds the step), but an inf/NaN one poisons the weights
             if diverged(lm) or not math.isfinite(gm):
                 alive[m], died[m] = False, step
                 continue
@@ -124,3 +124,34 @@ def _clip_summary(history: pd.DataFrame, cfg: ClipConfig, died) -> pd.DataFrame:
                      "max_grad_norm": float(h.grad_norm.max()) if len(h) else math.inf,
                      "max_step": lr * float(h.applied_norm.max()) if len(h) else math.inf})
     return pd.DataFrame(rows)
+
+
+def exit_step(r: ClipResult, run: str, top: float) -> int | None:
+    """The step at which a run leaves a loss chart whose top is `top`: its first loss above it, else the step
+    it diverged (its rows stop before that loss); None if it does neither."""
+    h, died = r.history[r.history.run == run], int(r.summary.set_index("run").loc[run, "diverged_step"])
+    above = h.step[h.loss > top]
+    if len(above):
+        return int(above.min())
+    return died if died >= 0 else None
+
+
+def low_lr_story(r: ClipResult, cfg: ClipConfig) -> dict:
+    """What the low_lr run did next to the clipped one, in numbers a sentence can name.
+
+    Returns outcome ("diverged", "lower" or "higher": its final loss vs the clipped run's), the two final
+    losses and the common starting loss, its gradient's swing (max / min) and peak, its largest update,
+    clipping's bound lr * threshold, and times = largest update / bound.
+    """
+    s = r.summary.set_index("run")
+    h = r.history
+    low, clip = h[h.run == "low_lr"], h[h.run == "clip"]
+    final, final_clip = s.loc["low_lr", "final_loss"], s.loc["clip", "final_loss"]
+    outcome = "diverged" if s.loc["low_lr", "diverged"] else "lower" if final < final_clip else "higher"
+    bound = cfg.lr * cfg.threshold
+    step = float(s.loc["low_lr", "max_step"])
+    return {"outcome": outcome, "final": float(final), "final_clip": float(final_clip),
+            "start": float(clip.loss.iloc[0]), "died": int(s.loc["low_lr", "diverged_step"]),
+            "swing": float(low.grad_norm.max() / low.grad_norm.min()) if len(low) else math.inf,
+            "gmax": float(low.grad_norm.max()) if len(low) else math.inf,
+            "step": step, "bound": bound, "times": step / bound}
