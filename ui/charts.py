@@ -20,12 +20,12 @@ _NO_LINE_START = set("、，。：；！？）》」』】,.:;!?)")  # punctuati
 
 
 def _wrap(title: str) -> list[str]:
-    """A long title as lines of at most ~40 width units (a CJK character counts 2), 38 in presenter mode.
+    """A long title as lines of at most ~34 width units (a CJK character counts 2), 38 in presenter mode.
 
     Vega cuts one long line off with "…" in a narrow column. Lines break at spaces or after CJK punctuation
     where possible (never in the middle of a Latin word, never before a closing mark like "、" or "）").
     """
-    budget = 38 if big() else 40  # about what a half-width column holds at 1280 px
+    budget = 38 if big() else 34  # about what a narrow chart column holds at 1280 px
     tokens = re.findall(r"\s+|[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]|[^\s\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]+", title)
     lines, line = [], ""
     size = lambda s: len(s) + len(_WIDE.findall(s))  # noqa: E731
