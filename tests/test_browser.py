@@ -69,6 +69,8 @@ def test_hostile_link_is_a_notice(browser_page, path):
     assert page.locator("main b").filter(has_text="x").count() == 0  # the markup is shown as text, never rendered
 
 
+FIRST_CHART = """() => Math.min(...[...document.querySelectorAll('[data-testid=stVegaLiteChart]')]
+  .map(e => e.getBoundingClientRect().top))"""
 CUT = """() => [...document.querySelectorAll('[data-testid=stMetricValue], [data-testid=stMetricLabel]')]
   .filter(e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1).map(e => e.innerText)"""
 
@@ -76,7 +78,8 @@ CUT = """() => [...document.querySelectorAll('[data-testid=stMetricValue], [data
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("lesson", LESSONS, ids=[x.name for x in LESSONS])
 def test_presenter_mode_on_a_projector(browser_page, lesson, lang):
-    """1280 x 720, presenter mode, every preset: no metric is cut ("2.50…" for 2.5e7 says the wrong thing)."""
+    """1280 x 720, presenter mode, every preset: no metric is cut ("2.50…" for 2.5e7 says the wrong thing), and
+    a chart starts on the first screen."""
     from ui.i18n import catalogue
     url, page = browser_page
     page.set_viewport_size({"width": 1280, "height": 720})
@@ -89,6 +92,8 @@ def test_presenter_mode_on_a_projector(browser_page, lesson, lang):
                 page.wait_for_selector(IDLE, timeout=120_000)
             assert page.locator('[data-testid="stException"]').count() == 0
             assert page.evaluate(CUT) == [], (name, page.evaluate(CUT))
+            if name is None:  # freshly opened: the first chart starts on the first screen (scrolled by a preset click)
+                assert page.evaluate(FIRST_CHART) < 720, page.evaluate(FIRST_CHART)
             if os.environ.get("SCREENSHOTS"):
                 page.screenshot(path=f"{os.environ['SCREENSHOTS']}/present_{lesson.name}_{lang}_{name or 'default'}.png")
     finally:

@@ -158,11 +158,15 @@ def section(lesson: Lesson, name: str, heading: bool = True, skip: tuple[str, ..
     The section's budget fields go in a collapsed expander; `skip` names views the page draws itself.
     """
     sec = lesson.section(name)
-    if heading:
-        st.subheader(t(f"{lesson.name}.{name}.title"))
-    intro = f"{lesson.name}.{name}.intro"
-    if t(intro) != intro:
-        (st.expander(t("common.about_section")) if presenting() else st).markdown(t(intro))
+    title, intro = t(f"{lesson.name}.{name}.title"), f"{lesson.name}.{name}.intro"
+    has_intro = t(intro) != intro
+    if presenting() and has_intro:  # on the projector the section title opens its explanation: one line, not three
+        st.expander(f"**{title}**" if heading else t("common.about_section")).markdown(t(intro))
+    else:
+        if heading:
+            st.subheader(title)
+        if has_intro:
+            st.markdown(t(intro))
     side, main = st.columns([1, 3], gap="large")
     budget = {sec.key(n) for n in sec.budget}
     controls = [c for c in section_controls(lesson.name, sec) if c.key not in {sec.key(n) for n in skip}]
