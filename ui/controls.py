@@ -17,6 +17,7 @@ from urllib.parse import urlencode, urlsplit
 import streamlit as st
 
 from core.lab import Param
+from ui.charts import big
 from ui.i18n import t
 from ui.internals import set_url_seed
 
@@ -217,7 +218,7 @@ def _apply(values: dict[str, Any]) -> None:
 
 def presets(named: dict[str, dict[str, Any]], prefix: str) -> None:
     """One button per named preset; a preset is only a set of URL-bound values (so it is also a link)."""
-    if not st.session_state.get("present"):  # on the projector the buttons speak for themselves
+    if not big():  # presenter mode: on the projector the buttons speak for themselves
         st.caption(t("common.presets"))
     cols = st.columns(len(named))
     for col, (name, values) in zip(cols, named.items()):

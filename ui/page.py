@@ -10,6 +10,7 @@ from typing import Any, Iterator
 import streamlit as st
 
 from core.lab import seed_param
+from ui.charts import big as presenting  # presenter mode is on (sidebar toggle or ?present=1)
 from ui.controls import (Control, TabControl, own_url, read_link, render_all, reset_page, section_controls, share_url,
                          show_notices, widget)
 from ui.i18n import LANGS, catalogue, t
@@ -61,11 +62,6 @@ _PRESENTER_CSS = """<style>
 .stMainBlockContainer { max-width: 100% !important; padding-top: 3.75rem !important; }
 .stMainBlockContainer .stButton button p { font-size: 1.05rem !important; }
 </style>"""
-
-
-def presenting() -> bool:
-    """Presenter mode is on (from the sidebar toggle or ?present=1)."""
-    return bool(st.session_state.get("present"))
 
 
 def start() -> None:
