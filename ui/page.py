@@ -92,8 +92,9 @@ def page_controls(lesson: Lesson | None) -> list[Control]:
 
 def link_configs(lesson: Lesson, query: dict[str, list[str]]) -> dict[str, Any]:
     """{section name: config} that a link opens (no state touched): what a link in a slide stands for."""
-    valid, _, _ = read_link(SHARED + page_controls(lesson), query)
-    values = {c.key: c.default for c in SHARED + page_controls(lesson)} | valid
+    controls = SHARED + page_controls(lesson)
+    valid, _, _ = read_link(controls, query)
+    values = {c.key: c.default for c in controls} | valid
     return {s.name: s.config_from(values, values["seed"]) for s in lesson.sections}
 
 
@@ -164,8 +165,8 @@ def section(lesson: Lesson, name: str, heading: bool = True, skip: tuple[str, ..
         if has_intro:
             st.markdown(t(intro))
     side, main = st.columns([1, 3], gap="large")
-    budget = {sec.key(n) for n in sec.budget}
-    controls = [c for c in section_controls(lesson.name, sec) if c.key not in {sec.key(n) for n in skip}]
+    budget, skipped = {sec.key(n) for n in sec.budget}, {sec.key(n) for n in skip}
+    controls = [c for c in section_controls(lesson.name, sec) if c.key not in skipped]
     with side:
         values = render_all([c for c in controls if c.key not in budget])
         if budget:
