@@ -9,6 +9,7 @@ st.set_page_config(page_title="DL Live Lab", page_icon="🧠", layout="wide")
 page.start()
 pages = [st.Page("pages/home.py", title=t("home.title"), icon="🏠", url_path="home", default=True)]
 pages += [st.Page(x.page, title=t(f"{x.name}.title"), url_path=x.name) for x in LESSONS]
+page.own_path({p.url_path for p in pages})
 current = st.navigation(pages)
 page.own_page_url(lesson(current.url_path))
 share_slot = page.sidebar()

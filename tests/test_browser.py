@@ -25,6 +25,7 @@ def browser_page():
     with streamlit_server() as (url, _), sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        open_page(page, url)  # a fresh server runs its very first request in Streamlit's pages/-folder mode
         yield url, page
         browser.close()
 
@@ -67,6 +68,19 @@ def test_hostile_link_is_a_notice(browser_page, path):
     alerts = page.locator('[data-testid="stAlertContainer"]')
     assert alerts.filter(has_text="1e309").count() == 1 and alerts.filter(has_text="zzz").count() == 1
     assert page.locator("main b").filter(has_text="x").count() == 0  # the markup is shown as text, never rendered
+
+
+def test_unknown_path_lands_home_with_a_notice(browser_page):
+    """/nope (a typo, an old bookmark) opens the home page with a notice in the page's language, never Streamlit's
+    English "Page not found"; /home is the home page."""
+    url, page = browser_page
+    open_clean(page, f"{url}/nope?lang=zh")
+    notices = page.locator('[data-testid="stAlertContainer"]').all_inner_texts()
+    assert len(notices) == 1 and notices[0].strip("⚠️ \n").startswith("本应用没有 nope 这个页面"), notices
+    assert page.locator("h1").first.inner_text().startswith("DL Live Lab")
+    open_clean(page, f"{url}/home?present=1")
+    assert page.locator('[data-testid="stAlertContainer"]').count() == 0
+    assert page.locator("h1").first.inner_text().startswith("DL Live Lab")
 
 
 FIRST_CHART = """() => Math.min(...[...document.querySelectorAll('[data-testid=stVegaLiteChart]')]

@@ -121,15 +121,25 @@ def notice_text(key: str, raw: str, default: str | None) -> str:
 
     default None: the page has no such setting at all.
     """
-    key, shown = (("".join(ch for ch in s if ch.isprintable()).replace("`", "'")[:40] or "''") for s in (key, raw))
+    key, shown = _code_span(key), _code_span(raw)
     if default is None:
         return t("url.unknown", key=key, value=shown)
     return t("url.bad_value", key=key, value=shown, default=default)
 
 
+def _code_span(s: str) -> str:
+    """A link's text made safe to show inside a code span: printable, no backticks, at most 40 characters."""
+    return "".join(ch for ch in s if ch.isprintable()).replace("`", "'")[:40] or "''"
+
+
 def notice(key: str, raw: str, default: str | None) -> None:
     """Say (once, on the page) that a URL value was ignored."""
     st.session_state.setdefault("_url_notices", []).append(notice_text(key, raw, default))
+
+
+def path_notice(path: str) -> None:
+    """Say (once, on the home page) that the link named a page this app does not have."""
+    st.session_state.setdefault("_url_notices", []).append(t("url.unknown_page", path=_code_span(path)))
 
 
 def read_link(controls: list[Control], query: dict[str, list[str]], known: set[str] | None = None):

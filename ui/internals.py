@@ -1,11 +1,12 @@
 """The one place that touches private Streamlit internals (pinned: streamlit==1.67.0).
 
-Each function works around a verified trap; tests cover both (tests/test_urls.py, tests/test_pages.py and the
+Each function works around a verified trap; tests cover each (tests/test_urls.py, tests/test_pages.py and the
 browser test). When Streamlit is upgraded, check these first.
 """
 from __future__ import annotations
 
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.state import get_session_state
 
 
@@ -37,3 +38,21 @@ def set_url_seed(key: str, value: str | None) -> None:
             qp._initial_query_params.pop(key, None)
         else:
             qp._initial_query_params[key] = [value]
+
+
+def requested_path() -> str:
+    """The page path the browser asked for (`nope` for /nope; '' for the root or a click in the menu)."""
+    ctx = get_script_run_ctx()
+    return (ctx.pages_manager.intended_page_name or "") if ctx else ""
+
+
+def forget_requested_path() -> None:
+    """Run the default page for this request without Streamlit's English-only "Page not found" dialog.
+
+    st.navigation resolves the asked-for path against the page list and, when nothing matches, sends the
+    browser a dialog in English and runs the default page. With the intent cleared it resolves straight to the
+    default page; the router shows its own notice in the page's language instead.
+    """
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        ctx.pages_manager.set_script_intent("", "")

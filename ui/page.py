@@ -11,10 +11,10 @@ import streamlit as st
 
 from core.lab import seed_param
 from ui.charts import big as presenting  # presenter mode is on (sidebar toggle or ?present=1)
-from ui.controls import (Control, TabControl, own_url, read_link, render_all, reset_page, section_controls, share_url,
+from ui.controls import (Control, TabControl, own_url, path_notice, read_link, render_all, reset_page, section_controls, share_url,
                          show_notices, widget)
 from ui.i18n import LANGS, catalogue, t
-from ui.internals import leave_folder_mode
+from ui.internals import forget_requested_path, leave_folder_mode, requested_path
 from ui.lessons import Lesson
 
 
@@ -96,6 +96,16 @@ def link_configs(lesson: Lesson, query: dict[str, list[str]]) -> dict[str, Any]:
     valid, _, _ = read_link(controls, query)
     values = {c.key: c.default for c in controls} | valid
     return {s.name: s.config_from(values, values["seed"]) for s in lesson.sections}
+
+
+def own_path(url_paths: set[str]) -> None:
+    """Before st.navigation: a path that names no page (/nope, an old bookmark) opens the home page with a notice
+    in the page's language (not Streamlit's English "Page not found"); /home is the home page, silently."""
+    asked = requested_path()
+    if asked and asked not in url_paths:
+        if asked != "home":
+            path_notice(asked)
+        forget_requested_path()
 
 
 def own_page_url(lesson: Lesson | None) -> None:
