@@ -82,23 +82,29 @@ def fit_chart(r: gd.GDResult, at: int) -> None:
 
 
 page.header(L)
-presets(L.presets, L.name)
+presets(L)
 _, cfg, _, main = page.section(L, "run", heading=False, skip=("at_step",))
 with main:
     r = train(cfg)
     last, k = len(r.path) - 1, gd.steps_in_frame(r)
     restart_when_changed("at_step", cfg, k)  # a new run replays from its last step on the surface chart
     replay = dataclasses.replace(page.control(L, "run", "at_step"), hi=last, default=k)
-    at = render_all([replay])["at_step"] if last else 0
-    if cfg.outlier:  # the outlier presets' point leads; how the run ended comes second
-        outlier_box(r, cfg)
-    verdict(r, cfg)
-    m = st.columns(4)
-    m[0].metric(t(f"{L.name}.m_final"), number(r.path.loss.iloc[-1]))
-    m[1].metric(t(f"{L.name}.m_best"), number(r.best_loss))
-    m[2].metric(t(f"{L.name}.m_limit"), number(r.lr_limit))
-    m[3].metric(t(f"{L.name}.m_params"), f"{number(r.path.b.iloc[-1])}, {number(r.path.w.iloc[-1])}")
-    left, right = (st.container(), st.container()) if charts.big() else st.columns([3, 2])
+    numbers, figure = page.lead()
+    with figure:  # the replay slider under the surface it scrubs (on a laptop surface and fit sit side by side)
+        if charts.big():
+            left, scrub, right = st.container(), st.container(), st.container()
+        else:
+            (left, right), scrub = st.columns([3, 2]), st.container()
+    at = render_all([replay], scrub)["at_step"] if last else 0
+    with numbers:
+        if cfg.outlier:  # the outlier presets' point leads; how the run ended comes second
+            outlier_box(r, cfg)
+        verdict(r, cfg)
+        m = st.columns(4)
+        m[0].metric(t(f"{L.name}.m_final"), number(r.path.loss.iloc[-1]))
+        m[1].metric(t(f"{L.name}.m_best"), number(r.best_loss))
+        m[2].metric(t(f"{L.name}.m_limit"), number(r.lr_limit))
+        m[3].metric(t(f"{L.name}.m_params"), f"{number(r.path.b.iloc[-1])}, {number(r.path.w.iloc[-1])}")
     with left:
         surface_chart(r, at, k)
     with right:

@@ -44,14 +44,16 @@ def capacity(cfg: of.SweepConfig, r: of.SweepResult, side) -> None:
     show = show_radio(cfg, side)
     m, deepest = r.models.set_index("depth"), int(r.models.depth.max())  # models: the depths that did not diverge
     row = m[m.index <= {"best": r.best_depth, "deepest": deepest}.get(show, show)].iloc[-1]
-    st.info(t(f"{L.name}.capacity.verdict", best=r.best_depth, bval=m.val_loss[r.best_depth], D=deepest,
-              dtrain=m.train_loss[deepest], dval=m.val_loss[deepest]))
-    for col, k in zip(st.columns(4), ("train_loss", "val_loss", "gap", "best_epoch")):
+    numbers, figure = page.lead()
+    numbers.info(t(f"{L.name}.capacity.verdict", best=r.best_depth, bval=m.val_loss[r.best_depth], D=deepest,
+                   dtrain=m.train_loss[deepest], dval=m.val_loss[deepest]))
+    for col, k in zip(numbers.columns(4), ("train_loss", "val_loss", "gap", "best_epoch")):
         col.metric(t(f"{L.name}.m.{k}", d=row.name), number(row[k]) if k != "best_epoch" else str(int(row[k])))
     long = losses(m.reset_index(), "depth")
-    charts.show(charts.lines(long, "depth", "loss", "split", integer_x=True, marker_x=r.best_depth, rule_y=cfg.noise ** 2,
-                             rule_label=t(f"{L.name}.floor", v=cfg.noise ** 2), title=t(f"{L.name}.capacity.chart", best=r.best_depth),
-                             x_title=t(f"{L.name}.x_depth"), y_title=t("common.loss")), long, "capacity_curve")
+    with figure:
+        charts.show(charts.lines(long, "depth", "loss", "split", integer_x=True, marker_x=r.best_depth, rule_y=cfg.noise ** 2,
+                                 rule_label=t(f"{L.name}.floor", v=cfg.noise ** 2), title=t(f"{L.name}.capacity.chart", best=r.best_depth),
+                                 x_title=t(f"{L.name}.x_depth"), y_title=t("common.loss")), long, "capacity_curve")
     h = r.history[r.history.depth == row.name].assign(split=lambda f: f.split.map(lambda s: t(f"{L.name}.split.{s}")))
     charts.show(charts.lines(h, "epoch", "loss", "split", stop_x=row.best_epoch, points=False, x_title=t("common.epoch"),
                              y_domain=(0, 1.3 * h.loss[h.epoch >= row.best_epoch].max()), y_title=t("common.loss"),
@@ -80,15 +82,17 @@ def remedies(cfg: of.RemedyConfig, r: of.RemedyResult, side) -> None:
     """Chart 4: each remedy judged by the deepest net's validation loss (change vs none), its gap beside it."""
     g = r.gaps.assign(name=r.gaps.remedy.map(lambda s: t(f"{L.name}.remedy.{s}")))
     base, rest = (g.iloc[0], g.iloc[1:]) if len(g) else (None, g)  # empty if the unremedied net diverged
+    numbers, figure = page.lead()
     if len(rest):
-        st.info(remedy_verdict(base, rest))
-        for col, x in zip(st.columns(len(rest)), rest.itertuples()):
+        numbers.info(remedy_verdict(base, rest))
+        for col, x in zip(numbers.columns(len(rest)), rest.itertuples()):
             col.metric(t(f"{L.name}.remedies.m", r=x.name), number(x.val_loss), f"{-x.val_drop:+.3f}", delta_color="inverse")
             col.caption(t(f"{L.name}.remedies.gap", g=x.gap, d=-x.shrink))
     long = losses(g, "name").assign(txt=lambda f: f.loss.round(2).astype(str))
-    charts.show(charts.grouped_bars(long, "name", "loss", "split", text="txt", y_title=t("common.loss"),
-                                    x_title=t(f"{L.name}.remedies.x"),
-                                    title=t(f"{L.name}.remedies.chart", D=cfg.max_depth, s=r.stop_epoch)), r.gaps, "remedy_gaps")
+    with figure:
+        charts.show(charts.grouped_bars(long, "name", "loss", "split", text="txt", y_title=t("common.loss"),
+                                        x_title=t(f"{L.name}.remedies.x"),
+                                        title=t(f"{L.name}.remedies.chart", D=cfg.max_depth, s=r.stop_epoch)), r.gaps, "remedy_gaps")
 
 
 def cv_verdict(cfg: of.CVConfig, r: of.CVResult) -> str:
@@ -108,29 +112,34 @@ def cross_validation(cfg: of.CVConfig, r: of.CVResult, side) -> None:
     """Chart 5: per-fold validation losses per depth, mean ± std, the k-fold pick vs the best on test."""
     if r.summary.empty:  # every depth diverged: the error above says so
         return
-    {"hit": st.success, "near": st.info, "miss": st.warning}[r.outcome](cv_verdict(cfg, r))
+    numbers, figure = page.lead()
+    with numbers:
+        {"hit": st.success, "near": st.info, "miss": st.warning}[r.outcome](cv_verdict(cfg, r))
     sel, best = r.selected_depth, r.test_best_depth
     curves = pd.concat([r.summary[["depth", c]].rename(columns={c: "loss"}).assign(curve=t(f"{L.name}.cv.{c}"))
                         for c in ("test_loss", "train_loss")])
     marks = {t(f"{L.name}.cv.mark_sel", d=sel): sel, t(f"{L.name}.cv.mark_best", d=best): best}
-    charts.show(charts.spread(r.folds.rename(columns={"val_loss": "loss"}), r.summary, "depth", "loss", "cv_mean",
-                              "cv_std", curves=curves, marks=marks, height=360, title=t(f"{L.name}.cv.chart", k=r.k),
-                              x_title=t(f"{L.name}.x_depth"), y_title=t("common.loss")), r.summary, "cross_validation")
+    with figure:
+        charts.show(charts.spread(r.folds.rename(columns={"val_loss": "loss"}), r.summary, "depth", "loss", "cv_mean",
+                                  "cv_std", curves=curves, marks=marks, height=360, title=t(f"{L.name}.cv.chart", k=r.k),
+                                  x_title=t(f"{L.name}.x_depth"), y_title=t("common.loss")), r.summary, "cross_validation")
 
 
 def reliability(cfg: of.ReliabilityConfig, r: of.ReliabilityResult, side) -> None:
     """How often a single split and k-fold pick within one step of the truly best depth, and how close on test loss."""
     m = r.summary.set_index("method")
-    st.info(t(f"{L.name}.reliability.verdict", n=cfg.n_seeds, k=cfg.folds, single=m.hits["single split"], kfold=m.hits["k-fold"],
+    numbers, figure = page.lead()
+    numbers.info(t(f"{L.name}.reliability.verdict", n=cfg.n_seeds, k=cfg.folds, single=m.hits["single split"], kfold=m.hits["k-fold"],
               xsingle=m.excess["single split"], xkfold=m.excess["k-fold"]))
     bars = r.summary.assign(name=r.summary.method.map(lambda x: t(f"{L.name}.method.{x}")), kind=t(f"{L.name}.reliability.kind"),
                             txt=[f"{h}/{n}" for h, n in zip(r.summary.hits, r.summary.n)])
-    charts.show(charts.grouped_bars(bars, "name", "rate", "kind", text="txt", title=t(f"{L.name}.reliability.chart", n=cfg.n_seeds),
-                                    x_title=t(f"{L.name}.method.x"), y_title=t(f"{L.name}.reliability.y")), r.picks, "reliability")
+    with figure:
+        charts.show(charts.grouped_bars(bars, "name", "rate", "kind", text="txt", title=t(f"{L.name}.reliability.chart", n=cfg.n_seeds),
+                                        x_title=t(f"{L.name}.method.x"), y_title=t(f"{L.name}.reliability.y")), r.picks, "reliability")
 
 
 page.header(L)
-presets(L.presets, L.name)
+presets(L)
 for (name, tab), draw in zip(page.tabs(L).items(), (capacity, remedies, cross_validation, reliability)):
     if tab.open:  # lazy: only the open tab trains
         with tab:

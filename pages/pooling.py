@@ -32,7 +32,7 @@ def run(cfg):
 
 
 page.header(L)
-presets(L.presets, L.name)
+presets(L)
 
 _, cfg, _, main = page.section(L, "pool")
 with main:
@@ -45,13 +45,14 @@ stop = dict(stop_x=int(h[h.model.isin(dead)].epoch.max()), stop_label=t(f"{L.nam
 with main:
     for m in dead:
         st.error(t(f"{L.name}.diverged", net=net[m], lr=cfg.lr), icon="💥")
-    cols = st.columns(4)
+    numbers, figure = page.lead()
+    cols = numbers.columns(4)
     for i, m in enumerate(c.index):
         cols[i].metric(t(f"{L.name}.m_acc", net=net[m]), f"{acc[m]:.1f}%")
         cols[2 + i].metric(t(f"{L.name}.m_macs", net=net[m]), f"{c.macs[m]:,}")
     chance = dict(rule_y=25.0 if cfg.task == "what" else 50.0)
     chance["rule_label"] = t(f"{L.name}.chance", p=chance["rule_y"])
-    for col, y, extra in zip(st.columns(2), ("accuracy", "loss"), (chance, {"log_y": True})):
+    for col, y, extra in zip(figure.columns(2), ("accuracy", "loss"), (chance, {"log_y": True})):
         with col:
             charts.show(charts.lines(h, "epoch", y, "net", dash="split", title=t(f"{L.name}.{y}_chart"), points=False,
                                      x_title=t("common.epoch"), y_title=t(f"{L.name}.{y}_y"), **extra, **stop),
@@ -59,9 +60,10 @@ with main:
     if cfg.task == "where":
         st.info(t(f"{L.name}.where_note", a=acc["A"], b=acc["B"], na=net["A"], nb=net["B"]), icon="♟️")
     st.markdown(f"**{t(f'{L.name}.cost_title')}**")
-    table = r.costs[["params", "macs", "macs_late", "activation_kb", "train_s"]].round(2)
+    table = r.costs[["params", "macs", "macs_late", "activation_kb", "train_s"]].apply(
+        lambda col: col.map("{:,}".format if col.name in ("params", "macs", "macs_late") else "{:.2f}".format))
     table.insert(0, "net", list(net.values()))
-    st.dataframe(table.rename(columns=lambda k: t(f"{L.name}.col.{k}")), hide_index=True)
+    st.table(table.rename(columns=lambda k: t(f"{L.name}.col.{k}")).set_index(t(f"{L.name}.col.net")))  # grows on the projector
     st.caption(t(f"{L.name}.cost_note", ratio=c.macs_late["B"] / c.macs_late["A"], sa=c.train_s["A"], sb=c.train_s["B"]))
     macs = pd.concat([pd.DataFrame({"net": list(net.values()), "kind": t(f"{L.name}.kind.{k}"), "macs": c[k].values})
                       for k in ("macs", "macs_late")])

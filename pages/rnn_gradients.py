@@ -30,7 +30,7 @@ def run(cfg):
 
 
 page.header(L)
-presets(L.presets, L.name)
+presets(L)
 ratio = lambda x: t(f"{L.name}.exploded") if math.isinf(x) else f"{x:.1e}"  # noqa: E731
 pow10 = lambda x: "10" + str(round(math.log10(x))).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))  # noqa: E731
 

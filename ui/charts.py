@@ -1,6 +1,7 @@
 """Altair chart builders over tidy frames, sized for a laptop or (presenter mode) a projector."""
 from __future__ import annotations
 
+import json
 import re
 
 import altair as alt
@@ -19,13 +20,14 @@ _WIDE = re.compile(r"[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]")  # CJK characte
 _NO_LINE_START = set("、，。：；！？）》」』】,.:;!?)")  # punctuation that must not start a line (kinsoku)
 
 
-def _wrap(title: str) -> list[str]:
-    """A long title as lines of at most ~34 width units (a CJK character counts 2), 38 in presenter mode.
+def _wrap(title: str, budget: int | None = None) -> list[str]:
+    """A long title as lines of at most `budget` width units (a CJK character counts 2; default 34, 30 in
+    presenter mode: what half of the main column holds at 1280 px, in the title's font).
 
     Vega cuts one long line off with "…" in a narrow column. Lines break at spaces or after CJK punctuation
     where possible (never in the middle of a Latin word, never before a closing mark like "、" or "）").
     """
-    budget = 38 if big() else 34  # about what a narrow chart column holds at 1280 px
+    budget = budget or (30 if big() else 34)
     tokens = re.findall(r"\s+|[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]|[^\s\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]+", title)
     lines, line = [], ""
     size = lambda s: len(s) + len(_WIDE.findall(s))  # noqa: E731
@@ -47,8 +49,11 @@ def _style(chart: alt.Chart, height: int) -> alt.Chart:
     k = 1.5 if big() else 1.0
     if isinstance(chart.title, str) and chart.title:
         chart = chart.properties(title=alt.Title(_wrap(chart.title)))
+    # fit-x: the chart fills its column's width and `height` is the plot's own height; Streamlit's default ("fit"
+    # both ways) squeezes title, legend and axes into `height` too, and pushes a long title off the top
     return (
-        chart.properties(height=int(height * k))
+        chart.properties(height=int(height * (0.6 if big() else 0.75)),  # plot only: title, legend, axes come on top
+                         autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
         .configure_axis(labelFontSize=12 * k, titleFontSize=13 * k)
         .configure_legend(labelFontSize=12 * k, titleFontSize=13 * k, orient="bottom", columns=2, labelLimit=0)
         .configure_title(fontSize=15 * k, anchor="start")
@@ -130,10 +135,11 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str = "", z_titl
     """
     dx = (df[x].max() - df[x].min()) / max(df[x].nunique() - 1, 1) / 2
     dy = (df[y].max() - df[y].min()) / max(df[y].nunique() - 1, 1) / 2
-    cells = df.assign(_x0=df[x] - dx, _x1=df[x] + dx, _y0=df[y] - dy, _y1=df[y] + dy)
-    dom_x = [float(cells._x0.min()), float(cells._x1.max())]
-    dom_y = [float(cells._y0.min()), float(cells._y1.max())]
-    grid = alt.Chart(cells).mark_rect().encode(
+    dom_x = [float(df[x].min() - dx), float(df[x].max() + dx)]
+    dom_y = [float(df[y].min() - dy), float(df[y].max() + dy)]
+    o = 1.06  # cells overlap a little: edge to edge, anti-aliasing leaves hairline seams between them
+    cells = df.assign(_x0=df[x] - o * dx, _x1=df[x] + o * dx, _y0=df[y] - o * dy, _y1=df[y] + o * dy)
+    grid = alt.Chart(cells).mark_rect(clip=True).encode(
         x=alt.X("_x0:Q", title=x_title or x, scale=alt.Scale(domain=dom_x, nice=False, zero=False)), x2="_x1",
         y=alt.Y("_y0:Q", title=y_title or y, scale=alt.Scale(domain=dom_y, nice=False, zero=False)), y2="_y1",
         color=alt.Color(f"{z}:Q", title=z_title or z,
@@ -207,7 +213,9 @@ def grouped_bars(df: pd.DataFrame, x: str, y: str, color: str, *, text: str | No
     x_order fixes the category order (default: order of first appearance in df).
     """
     order = x_order if x_order is not None else list(dict.fromkeys(df[x]))
-    enc = dict(x=alt.X(f"{x}:N", title=x_title or x, sort=order, axis=alt.Axis(labelAngle=0)),
+    wrapped = {str(v): _wrap(str(v), 12 if big() else 16) for v in order}  # long category names on two lines
+    axis = alt.Axis(labelAngle=0, labelLimit=0, labelExpr=f"{json.dumps(wrapped, ensure_ascii=False)}[datum.label] || datum.label")
+    enc = dict(x=alt.X(f"{x}:N", title=x_title or x, sort=order, axis=axis),
                xOffset=alt.XOffset(f"{color}:N", sort=series_order(df[color])),
                y=alt.Y(f"{y}:Q", title=y_title or y, scale=alt.Scale(type="log") if log_y else alt.Scale()))
     if text and len(df):  # headroom for the labels above the tallest bar
@@ -217,9 +225,11 @@ def grouped_bars(df: pd.DataFrame, x: str, y: str, color: str, *, text: str | No
     layers = [alt.Chart(df).mark_bar().encode(**enc, **base, color=alt.Color(f"{color}:N", title=None,
                                                                               sort=series_order(df[color])),
                                               tooltip=list(df.columns))]
-    if text:
-        layers.append(alt.Chart(df).mark_text(angle=270, align="left", baseline="middle", dx=3, fontSize=text_size(11))
-                      .encode(**enc, text=f"{text}:N"))
+    if text:  # short values ("0.49", "16/20") read level above their bar; long ones ("8×16×16") stand upright
+        upright = df[text].astype(str).str.len().max() > 5
+        mark = (dict(angle=270, align="left", baseline="middle", dx=3) if upright
+                else dict(align="center", baseline="bottom", dy=-3))
+        layers.append(alt.Chart(df).mark_text(fontSize=text_size(12), **mark).encode(**enc, text=f"{text}:N"))
     return _style(alt.layer(*layers).properties(title=title), height)
 
 
@@ -294,8 +304,8 @@ def diagram(edges: pd.DataFrame, *, title: str = "", highlight: str = "",
     """A left-to-right graphviz (DOT) graph of edges (source, target, kind) for st.graphviz_chart;
     edges of kind `highlight` are drawn thick and red; labels maps kind -> edge text."""
     out = ["digraph {", "rankdir=LR; bgcolor=transparent; nodesep=0.4;",
-           'node [shape=circle, fontname="sans-serif", fontsize=16, width=0.7];',
-           'edge [fontname="sans-serif", fontsize=12];', f'label="{title}"; labelloc=t; fontsize=16;']
+           f'node [shape=circle, fontname="sans-serif", fontsize={text_size(16)}, width={text_size(0.7)}];',
+           f'edge [fontname="sans-serif", fontsize={text_size(12)}];', f'label="{title}"; labelloc=t; fontsize={text_size(16)};']
     out += [f'"{n}" [label=<{_dot_label(n)}>];' for n in dict.fromkeys([*edges.source, *edges.target])]
     for e in edges.itertuples():
         hot = 'color="#d62728", fontcolor="#d62728", penwidth=3' if e.kind == highlight else 'color="gray40"'

@@ -20,6 +20,7 @@ from core.lab import Param
 from ui.charts import big
 from ui.i18n import t
 from ui.internals import set_url_seed
+from ui.lessons import Lesson
 
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")  # plain ASCII decimals only (no 1_0, ٣, １２)
@@ -226,14 +227,18 @@ def _apply(values: dict[str, Any]) -> None:
         st.session_state[k] = v
 
 
-def presets(named: dict[str, dict[str, Any]], prefix: str) -> None:
-    """One button per named preset; a preset is only a set of URL-bound values (so it is also a link)."""
+def presets(lesson: Lesson) -> None:
+    """One button per preset of the lesson; a preset is only a set of URL-bound values (so it is also a link).
+
+    A preset about a later section scrolls the page to it (`scroll_to`, read by ui.page.section).
+    """
     if not big():  # presenter mode: on the projector the buttons speak for themselves
         st.caption(t("common.presets"))
-    cols = st.columns(len(named))
-    for col, (name, values) in zip(cols, named.items()):
-        col.button(t(f"{prefix}.preset.{name}"), key=f"preset_{prefix}_{name}", on_click=_apply,
-                   args=(values,), help=t("common.preset_help"), width="stretch")
+    cols = st.columns(len(lesson.presets))
+    for col, (name, values) in zip(cols, lesson.presets.items()):
+        col.button(t(f"{lesson.name}.preset.{name}"), key=f"preset_{lesson.name}_{name}", on_click=_apply,
+                   args=(values | {"_scroll_to": lesson.preset_section(name)},), help=t("common.preset_help"),
+                   width="stretch")
 
 
 def restart_when_changed(key: str, depends_on: object, value: Any) -> None:

@@ -77,6 +77,12 @@ class Lesson:
         """The section called name."""
         return next(s for s in self.sections if s.name == name)
 
+    def preset_section(self, name: str) -> str | None:
+        """The section a preset is about: the last one, in page order, whose settings it sets (None: the first)."""
+        keys = set(self.presets[name])
+        touched = [s.name for s in self.sections if keys & {s.key(n) for n in s.declared()}]
+        return touched[-1] if touched and touched[-1] != self.sections[0].name else None
+
     def keys(self) -> list[str]:
         """Every URL key this page reads (besides the sidebar's)."""
         return [s.key(n) for s in self.sections for n in s.declared()] + ([self.tab_key] if self.tab_key else [])

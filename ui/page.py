@@ -38,11 +38,12 @@ SHARED = [
 ]
 _log = logging.getLogger("dl_live_lab")
 
-# Labels and metric values wrap instead of ending in "…": a metric that reads "2.50…" for 2.5e7 says the wrong
+# Widget labels and metric values wrap instead of ending in "…": a metric that reads "2.50…" for 2.5e7 says the wrong
 # thing. Preset buttons in one row share one height however their labels wrap.
 _BASE_CSS = """<style>
 [data-testid="stMetricLabel"] p, [data-testid="stMetricLabel"] div, .stButton button p,
-[data-testid="stMetricValue"] div, [data-testid="stMetricValue"] p {
+[data-testid="stMetricValue"] div, [data-testid="stMetricValue"] p,
+[data-testid="stWidgetLabel"] .stMarkdownEllipsis, [data-testid="stWidgetLabel"] .stMarkdownEllipsis p {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
   overflow-wrap: anywhere; }
 [data-testid="stHorizontalBlock"] [data-testid="stColumn"] .stButton,
@@ -57,10 +58,15 @@ _PRESENTER_CSS = """<style>
 .stMainBlockContainer [data-testid="stCaptionContainer"] p { font-size: 1.1rem !important; }
 .stMainBlockContainer [data-testid="stMetricValue"] p,
 .stMainBlockContainer [data-testid="stMetricValue"] div { font-size: 2.1rem !important; line-height: 1.2; }
-.stMainBlockContainer h1 { font-size: 2.4rem !important; padding-top: 0 !important; }
+.stMainBlockContainer h1 { font-size: 2.1rem !important; padding: 0 !important; }
 .stMainBlockContainer h2, .stMainBlockContainer h3 { font-size: 1.8rem !important; }
 .stMainBlockContainer { max-width: 100% !important; padding-top: 3.75rem !important; }
 .stMainBlockContainer .stButton button p { font-size: 1.05rem !important; }
+.stMainBlockContainer [data-testid="stSliderThumbValue"] p,
+.stMainBlockContainer [data-testid="stSliderTickBar"] p { font-size: 1.05rem !important; line-height: 1.2; }
+.stMainBlockContainer [data-testid="stSlider"] > div { margin-top: 0.35rem; }
+.stMainBlockContainer [data-testid="stTable"] td, .stMainBlockContainer [data-testid="stTable"] th {
+  font-size: 1.2rem !important; }
 </style>"""
 
 
@@ -151,10 +157,12 @@ def enter() -> None:
 def header(lesson: Lesson) -> None:
     """Enter the page; title, the chapter of the notes it comes from, the intro."""
     enter()
-    st.title(t(f"{lesson.name}.title"))
-    if presenting():  # on the projector the intro folds away (under the chapter), so a chart fits on the first screen
-        st.expander(f'{t(f"{lesson.name}.chapter")} · {t("common.about")}').markdown(t(f"{lesson.name}.intro"))
+    if presenting():  # on the projector: title and folded intro (under the chapter) share a row, so a chart fits
+        left, right = st.columns(2, vertical_alignment="center")
+        left.title(t(f"{lesson.name}.title"))
+        right.expander(f'{t(f"{lesson.name}.chapter")} · {t("common.about")}').markdown(t(f"{lesson.name}.intro"))
     else:
+        st.title(t(f"{lesson.name}.title"))
         st.caption(t(f"{lesson.name}.chapter"))
         st.markdown(t(f"{lesson.name}.intro"))
 
@@ -165,16 +173,25 @@ def section(lesson: Lesson, name: str, heading: bool = True, skip: tuple[str, ..
     The section's budget fields go in a collapsed expander; `skip` names views the page draws itself.
     """
     sec = lesson.section(name)
+    if st.session_state.get("_scroll_to") == name:  # a preset about this section was just clicked: bring it into view
+        del st.session_state["_scroll_to"]
+        anchor = f"section-{lesson.name}-{name}"  # our own ids, never text from a link
+        n = st.session_state["_scrolls"] = st.session_state.get("_scrolls", 0) + 1  # new markup: the script runs again
+        st.html(f'<div id="{anchor}" data-n="{n}" style="scroll-margin-top: 4.5rem"></div><script>'
+                f'document.getElementById("{anchor}").scrollIntoView({{block: "start"}})</script>',
+                unsafe_allow_javascript=True)
     title, intro = t(f"{lesson.name}.{name}.title"), f"{lesson.name}.{name}.intro"
     has_intro = t(intro) != intro
-    if presenting() and has_intro:  # on the projector the section title opens its explanation: one line, not three
-        st.expander(f"**{title}**" if heading else t("common.about_section")).markdown(t(intro))
-    else:
+    if presenting() and has_intro and heading:  # on the projector the section title opens its explanation
+        st.expander(f"**{title}**").markdown(t(intro))
+    elif not presenting():
         if heading:
             st.subheader(title)
         if has_intro:
             st.markdown(t(intro))
     side, main = st.columns([1, 3], gap="large")
+    if presenting() and has_intro and not heading:  # a tab names its section: the explanation folds above the controls
+        side.expander(t("common.about_section")).markdown(t(intro))
     budget, skipped = {sec.key(n) for n in sec.budget}, {sec.key(n) for n in skip}
     controls = [c for c in section_controls(lesson.name, sec) if c.key not in skipped]
     with side:
@@ -182,6 +199,16 @@ def section(lesson: Lesson, name: str, heading: bool = True, skip: tuple[str, ..
         if budget:
             values |= render_all([c for c in controls if c.key in budget], st.expander(t(f"{lesson.name}.budget")))
     return values, sec.config_from(values, seed()), side, main
+
+
+def lead() -> tuple[Any, Any]:
+    """Two slots in the current column, (numbers, figure): the verdict and metrics, and the section's main chart.
+
+    On the projector the main chart comes first, so it is on the first screen, and the numbers follow right under
+    it; on a laptop the numbers lead. Later charts go after both.
+    """
+    first, second = st.container(), st.container()
+    return (second, first) if presenting() else (first, second)
 
 
 def control(lesson: Lesson, section_name: str, name: str) -> Control:
