@@ -123,7 +123,9 @@ def test_presenter_mode_on_a_projector(browser_page, lesson, lang):
             assert page.evaluate(CUT) == [], (name, page.evaluate(CUT))
             assert page.evaluate(CHART_TEXT) == [], (name, page.evaluate(CHART_TEXT))
             target = name and lesson.preset_section(name)
-            if target:  # a preset about a later section scrolls the page to it
+            if not target:  # a preset about the first section leaves the page at its top, where its button is
+                assert page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollTop") < 100, name
+            else:  # a preset about a later section scrolls the page to it
                 top = page.evaluate(f"() => document.getElementById('section-{lesson.name}-{target}')"
                                     ".getBoundingClientRect().top")
                 assert 0 <= top < 200, (name, target, top)

@@ -145,7 +145,7 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str = "", z_titl
         color=alt.Color(f"{z}:Q", title=z_title or z,
                         scale=alt.Scale(type="log" if log_z else "linear", scheme="viridis",
                                         **({"domain": list(z_domain)} if z_domain else {})),
-                        legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=220)),
+                        legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=150)),
         tooltip=[x, y, z],
     )
     layers = [grid]

@@ -70,6 +70,14 @@ _PRESENTER_CSS = """<style>
 </style>"""
 
 
+# Bring an element into view, and keep it there for a few seconds while the charts above it finish drawing (they
+# change height as Vega lays them out); a wheel, touch, key or click from the user ends it at once.
+_SCROLL = """(() => { const el = document.getElementById("%s"); let n = 0, iv;
+  const stop = () => clearInterval(iv), go = () => el.scrollIntoView({block: "start"});
+  ["wheel", "touchstart", "keydown", "pointerdown"].forEach(e => window.addEventListener(e, stop, {once: true}));
+  go(); iv = setInterval(() => (++n > 40 || !el.isConnected) ? stop() : go(), 150); })();"""
+
+
 def start() -> None:
     """Before anything is drawn: the language (from the link, else the browser), presenter mode, seed."""
     if "lang" not in st.session_state and "lang" not in st.query_params:
@@ -177,9 +185,8 @@ def section(lesson: Lesson, name: str, heading: bool = True, skip: tuple[str, ..
         del st.session_state["_scroll_to"]
         anchor = f"section-{lesson.name}-{name}"  # our own ids, never text from a link
         n = st.session_state["_scrolls"] = st.session_state.get("_scrolls", 0) + 1  # new markup: the script runs again
-        st.html(f'<div id="{anchor}" data-n="{n}" style="scroll-margin-top: 4.5rem"></div><script>'
-                f'document.getElementById("{anchor}").scrollIntoView({{block: "start"}})</script>',
-                unsafe_allow_javascript=True)
+        st.html(f'<div id="{anchor}" data-n="{n}" style="scroll-margin-top: 4.5rem"></div><script>{_SCROLL % anchor}'
+                '</script>', unsafe_allow_javascript=True)
     title, intro = t(f"{lesson.name}.{name}.title"), f"{lesson.name}.{name}.intro"
     has_intro = t(intro) != intro
     if presenting() and has_intro and heading:  # on the projector the section title opens its explanation
