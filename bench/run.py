@@ -25,7 +25,7 @@ TARGETS = {
     ("overfitting", "capacity"): (3.0, 0.15, 0.5), ("overfitting", "remedies"): (None, 0.15, 0.5),
     ("overfitting", "cv"): (5.0, 0.15, 0.5), ("overfitting", "reliability"): (None, 0.15, None),
     ("pooling", "pool"): (3.0, 0.15, 0.5), ("pooling", "inv"): (5.0, 0.15, None),
-    ("rnn_gradients", "flow"): (0.5, 0.15, None), ("rnn_gradients", "clip"): (None, 0.15, None),
+    ("rnn_gradients", "flow"): (0.2, 0.15, None), ("rnn_gradients", "clip"): (None, 0.15, None),
     ("rnn_gradients", "adding"): (4.0, 0.15, 0.5), ("rnn_gradients", "echo"): (None, 0.15, None),
 }
 

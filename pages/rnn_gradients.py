@@ -38,21 +38,31 @@ _, cfg, side, main = page.section(L, "flow")
 r = flow = run(cfg)
 side.metric(t(f"{L.name}.flow.m_rnn"), ratio(r.rnn_ratio))
 side.metric(t(f"{L.name}.flow.m_lstm"), ratio(r.lstm_ratio))
+side.metric(t(f"{L.name}.flow.m_cell"), ratio(r.cell_ratio))
 with main:
     if r.flow.exploded.any():
-        st.error(t(f"{L.name}.flow.exploded_msg", t=int(r.flow[r.flow.exploded].t.max())), icon="💥")
+        models = t(f"{L.name}.sep").join(t(f"{L.name}.name.{m}") for m in r.flow[r.flow.exploded].model.unique())
+        st.error(t(f"{L.name}.flow.exploded_msg", t=int(r.flow[r.flow.exploded].t.max()), models=models), icon="💥")
     charts.show(charts.lines(named(r.flow, "model"), "t", "log10_norm", "model", title=t(f"{L.name}.flow.chart"),
                              x_title=t(f"{L.name}.flow.x"), y_title=t(f"{L.name}.flow.y"), flag="exploded",
                              flag_label=t(f"{L.name}.exploded")), r.flow, "gradient_flow")
-both = pd.concat([r.rnn_sweep.log10_norm, r.lstm_sweep.log10_norm])
-for col, sweep, key, here in zip(st.columns(2), (r.rnn_sweep, r.lstm_sweep), ("scale", "forget_bias"),
-                                 (cfg.rnn_scale, cfg.forget_bias)):
+    # why the LSTM does not vanish: the gradient reaching c_t along the cell state alone vs along every path
+    charts.show(charts.lines(named(r.cell, "path"), "t", "log10_norm", "path", title=t(f"{L.name}.flow.cell_chart"),
+                             x_title=t(f"{L.name}.flow.x"), y_title=t(f"{L.name}.flow.cell_y"), flag="exploded",
+                             flag_label=t(f"{L.name}.exploded")), r.cell, "lstm_cell_path")
+    st.markdown(t(f"{L.name}.flow.cell_note", cell=ratio(r.cell_ratio), full=ratio(r.full_cell_ratio), f=r.forget_mean,
+                  n=cfg.T - 1, fpow=f"{r.forget_mean ** (cfg.T - 1):.1e}", scale=cfg.lstm_scale,
+                  verdict=t(f"{L.name}.flow.cell_{'explodes' if r.full_cell_ratio > 1e2 else 'holds'}")))
+sweeps = (r.rnn_sweep, r.lstm_sweep, r.lstm_scale_sweep)
+both = pd.concat([sw.log10_norm for sw in sweeps])
+for col, sweep, key, here in zip(st.columns(3), sweeps, ("scale", "forget_bias", "lstm_scale"),
+                                 (cfg.rnn_scale, cfg.forget_bias, cfg.lstm_scale)):
     you = pd.DataFrame({"t": [1, cfg.T], key: [here, here], "step": [0, 1]})  # a white line at your setting
     with col:
         charts.show(charts.heatmap(sweep, "t", key, "log10_norm", title=t(f"{L.name}.flow.heat_{key}"), log_z=False,
                                    x_title=t(f"{L.name}.flow.x"), y_title=t(f"{L.name}.flow.{key}"), path=you,
                                    z_title=t(f"{L.name}.flow.y"), z_domain=(both.min(), both.max())), sweep, f"sweep_{key}")
-if r.rnn_sweep.exploded.any() or r.lstm_sweep.exploded.any() or r.lstm_sweep.vanished.any():
+if any(sw.exploded.any() or sw.vanished.any() for sw in sweeps):
     st.caption(t(f"{L.name}.flow.sweep_extremes"))
 
 _, cfg, side, main = page.section(L, "clip")

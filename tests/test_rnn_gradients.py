@@ -12,9 +12,13 @@ from core.rnn_gradients import (RUNS, SPIKE_FACTOR, AddingConfig, ClipConfig, Ec
 from core.rnn_gradients import echo as echo_module
 from core.rnn_gradients import exit_step, forget_between_marks, low_lr_story
 from tests.claims import FIXED, claim_seeds, margin
+from ui.lessons import RNN_GRADIENTS
 
 SEEDS = claim_seeds()
 EXPLODING = dict(rnn_scale=3.0)  # the page's "exploding" preset for the gradient-flow section
+LSTM_EXPLODES = dict(lstm_scale=RNN_GRADIENTS.presets["lstm_explodes"]["lstm_scale"])
+_LC = RNN_GRADIENTS.presets["lstm_clipped"]
+LSTM_CLIPPED = dict(model="lstm", scale=_LC["rnn_clip_scale"], threshold=_LC["rnn_clip"])
 BLOWS_UP = ClipConfig(lr=1.0, steps=50)  # its unclipped run blows up by step ~5 on every seed tried, perturbed too
 
 
@@ -52,6 +56,32 @@ def test_lstm_with_default_forget_bias_keeps_gradient(seed):
     # PyTorch's own init (forget bias ~0) vanishes: this is why the page's default is not 0
     margin("lstm flow: log10 ratio at forget bias 0 < -3", seed,
            math.log10(run_gradient_flow(FlowConfig(seed=seed, forget_bias=0.0)).lstm_ratio), -3, above=False)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lstm_fixes_vanishing_not_exploding(seed):
+    """The notes' sentence, both halves. 'LSTM explodes too' preset (recurrent scale 10, forget gate open): the
+    LSTM's ratio is above 1e2, and so is the full gradient reaching c_1; the cell path alone never grows going
+    back (a product of forget gates). Defaults: the cell path alone keeps above 0.01 of the gradient at t = 1."""
+    hot = run_gradient_flow(FlowConfig(seed=seed, **LSTM_EXPLODES))
+    margin("lstm flow: log10 ratio at lstm scale 10 > 2", seed, math.log10(hot.lstm_ratio), 2)
+    margin("lstm cell: log10 all-paths ratio at lstm scale 10 > 2", seed, math.log10(hot.full_cell_ratio), 2)
+    default = run_gradient_flow(FlowConfig(seed=seed))
+    margin("lstm cell: log10 cell-path ratio at defaults > -2", seed, math.log10(default.cell_ratio), -2)
+    for r in (hot, default):  # along the cell state alone every step back multiplies by gates in (0, 1)
+        cell = r.cell[r.cell.path == "cell"].grad_norm.to_numpy()  # t = 1 .. T
+        assert (cell[:-1] <= cell[1:] * (1 + 1e-5)).all() and r.cell_ratio <= 1 + 1e-5
+
+
+@pytest.mark.parametrize("seed", claim_seeds(2))
+def test_clipping_bounds_the_exploding_lstm(seed):
+    """'Clipping tames the LSTM' preset: the LSTM's gradient explodes during training (above 1e3), the clipped
+    run never blows up and every update stays within lr x threshold."""
+    r = run_clipping(ClipConfig(seed=seed, **LSTM_CLIPPED))
+    s, clip = r.summary.set_index("run"), r.history[r.history.run == "clip"]
+    margin("lstm clipping: log10 largest gradient norm > 3", seed, math.log10(r.history.grad_norm.max()), 3)
+    assert not s.loc["clip", "diverged"]
+    assert (clip.applied_norm <= LSTM_CLIPPED["threshold"]).all()
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -235,7 +265,6 @@ def test_extremes_run_without_nan(run, cfg):
 import re  # noqa: E402
 
 from tests.apptest import assert_clean, open_page  # noqa: E402
-from ui.lessons import RNN_GRADIENTS  # noqa: E402
 
 PAGE = RNN_GRADIENTS.page
 
@@ -259,7 +288,7 @@ def test_page_defaults_show_the_claims():
     assert f"this run: {times:,}×" in takeaway and "ends lower than the clipped run on every seed we test" in takeaway
 
 
-@pytest.mark.parametrize("name", ["vanishing", "exploding", "clipping", "lstm"])
+@pytest.mark.parametrize("name", list(RNN_GRADIENTS.presets))
 def test_presets_show_their_story(name):
     at = open_page(PAGE)
     at.button(key=f"preset_rnn_gradients_{name}").click().run()
@@ -272,6 +301,12 @@ def test_presets_show_their_story(name):
     elif name == "clipping":
         assert at.select_slider(key="rnn_clip").value == 3.0
         assert not any("+ clipping" in e.value for e in at.error)  # only the unclipped run blows up
+    elif name == "lstm_explodes":  # the LSTM explodes, and the page says it is the notes' other half
+        assert lstm > 1e2 and float(_metric(at, "LSTM cell path")) <= 1
+        assert any("the LSTM fixes vanishing, not exploding" in m.value for m in at.markdown)
+    elif name == "lstm_clipped":
+        assert at.radio(key="rnn_model").value == "lstm"
+        assert not any("+ clipping" in e.value for e in at.error)
     else:
         assert float(_metric(at, "LSTM test")) < 0.05 and float(_metric(at, "RNN test")) > 0.12
 

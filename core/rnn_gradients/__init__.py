@@ -1,6 +1,6 @@
 """Chapter 5, gradients through time: vanishing and exploding gradients, clipping, and two memory tasks.
 
-flow      how large dL/dh_t is in a tanh RNN vs an LSTM (and heatmap sweeps over scale / forget bias)
+flow      how large dL/dh_t is in a tanh RNN vs an LSTM (heatmap sweeps over scale / forget bias), the cell path
 clipping  one exploding RNN trained without clipping, with clipping, and with a smaller learning rate
 adding    the adding problem: a tanh RNN stalls at the baseline, an LSTM learns it (plus its gates)
 echo      Elman (hidden state fed back) vs Jordan (output fed back) on echoing an older bit
@@ -10,10 +10,11 @@ from core.rnn_gradients.adding import (ADDING_BASELINE, AddingConfig, AddingResu
 from core.rnn_gradients.clipping import (RUNS, SPIKE_FACTOR, ClipConfig, ClipResult, exit_step, low_lr_story,
                                          run_clipping)
 from core.rnn_gradients.echo import ECHO_BASELINE, FEEDBACK_EDGES, EchoConfig, EchoResult, run_echo
-from core.rnn_gradients.flow import SWEEP_BIASES, SWEEP_SCALES, FlowConfig, FlowResult, run_gradient_flow
+from core.rnn_gradients.flow import (SWEEP_BIASES, SWEEP_LSTM_SCALES, SWEEP_SCALES, FlowConfig, FlowResult,
+                                     run_gradient_flow)
 
 __all__ = ["ADDING_BASELINE", "AddingConfig", "AddingResult", "adding_batch", "forget_between_marks", "lstm_gates",
            "run_adding",
            "RUNS", "SPIKE_FACTOR", "ClipConfig", "ClipResult", "exit_step", "low_lr_story", "run_clipping",
            "ECHO_BASELINE", "FEEDBACK_EDGES", "EchoConfig", "EchoResult", "run_echo",
-           "SWEEP_BIASES", "SWEEP_SCALES", "FlowConfig", "FlowResult", "run_gradient_flow"]
+           "SWEEP_BIASES", "SWEEP_LSTM_SCALES", "SWEEP_SCALES", "FlowConfig", "FlowResult", "run_gradient_flow"]

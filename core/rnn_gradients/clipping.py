@@ -1,4 +1,4 @@
-"""Gradient clipping: one tanh RNN in the exploding regime, trained three ways from the same init.
+"""Gradient clipping: one tanh RNN (or LSTM) in the exploding regime, trained three ways from the same init.
 
 no_clip (lr), clip (lr + norm clipping) and low_lr (lr_low, no clipping): clipping bounds every step,
 a smaller learning rate only shrinks an exploded step.
@@ -23,7 +23,8 @@ LRS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)  # the learning-rate ladder of t
 class ClipConfig:
     """One clipping comparison: initial scale, clipping threshold, the two learning rates, T, steps."""
 
-    scale: float = param(3.0, lo=0.5, hi=5.0, step=0.5)  # spectral radius of W_hh at init; 3 = "exploding"
+    model: str = param("rnn", options=("rnn", "lstm"))  # a tanh RNN, or an LSTM (forget bias 3, gate open)
+    scale: float = param(3.0, lo=0.5, hi=10.0, step=0.5)  # spectral radius of W_hh (each LSTM gate's block) at init
     threshold: float = param(1.0, options=THRESHOLDS, log=True)  # max gradient norm of the clip run
     lr: float = param(0.1, options=LRS, log=True)  # SGD step size of the no_clip and clip runs
     lr_low: float = param(0.01, options=(0.0001, 0.0003) + LRS, log=True)  # SGD step size of low_lr (no clipping)
@@ -50,24 +51,40 @@ def _clip_data(cfg: ClipConfig, g: torch.Generator, n: int = 64):
     return x, 3 * x.mean(1)  # (N, 1)
 
 
+LSTM_FORGET_BIAS = 3.0  # the LSTM starts with its forget gate open: its gradient does not vanish, it can explode
+
+
 def _clip_params(cfg: ClipConfig, g: torch.Generator, H: int = 32, M: int = len(RUNS)):
-    """One identical initial RNN per run, stacked on a leading model dimension M."""
-    Q = torch.linalg.qr(torch.randn(H, H, generator=g))[0]
-    W = cfg.scale * Q  # (H, H) spectral radius = scale
-    U = torch.randn(H, 1, generator=g)
+    """One identical initial net per run, stacked on a leading model dimension M.
+
+    RNN: W (H, H) = scale x an orthogonal matrix. LSTM (gates i, f, g, o): W (4H, H) = scale x one orthogonal
+    block per gate, forget bias LSTM_FORGET_BIAS.
+    """
+    gates = 4 if cfg.model == "lstm" else 1
+    W = cfg.scale * torch.cat([torch.linalg.qr(torch.randn(H, H, generator=g))[0] for _ in range(gates)])
+    U = torch.randn(gates * H, 1, generator=g)
+    b = torch.zeros(gates * H, 1)
+    if cfg.model == "lstm":
+        U, b[H:2 * H] = U / math.sqrt(H), LSTM_FORGET_BIAS  # inputs at the LSTM's scale (PyTorch-like)
     v = torch.randn(1, H, generator=g) / math.sqrt(H)
-    init = [W, U, torch.zeros(H, 1), v, torch.zeros(1, 1)]
+    init = [W, U, b, v, torch.zeros(1, 1)]
     return [p.expand(M, *p.shape).clone().requires_grad_() for p in init]
 
 
 def _clip_loss(params, x, y) -> torch.Tensor:
-    """MSE of every run's RNN at the last step; returns (M,)."""
-    W, U, b, v, c = params  # (M,H,H) (M,H,1) (M,H,1) (M,1,H) (M,1,1)
-    M, N, H = W.shape[0], x.shape[0], W.shape[1]
-    Ux = torch.einsum("mhd,ntd->tmhn", U, x)  # (T, M, H, N)
-    h = torch.zeros(M, H, N)
+    """MSE of every run's net at the last step; returns (M,)."""
+    W, U, b, v, c = params  # (M,G·H,H) (M,G·H,1) (M,G·H,1) (M,1,H) (M,1,1); G = 4 gates for an LSTM, else 1
+    M, N, H = W.shape[0], x.shape[0], W.shape[2]
+    Ux = torch.einsum("mhd,ntd->tmhn", U, x)  # (T, M, G·H, N)
+    h, cell = torch.zeros(M, H, N), torch.zeros(M, H, N)
     for t in range(x.shape[1]):
-        h = torch.tanh(torch.bmm(W, h) + Ux[t] + b)  # (M, H, N)
+        z = torch.bmm(W, h) + Ux[t] + b  # (M, G·H, N)
+        if W.shape[1] == H:  # RNN
+            h = torch.tanh(z)
+        else:  # LSTM
+            i, f, g, o = z.chunk(4, dim=1)
+            cell = torch.sigmoid(f) * cell + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(cell)  # (M, H, N)
     out = torch.bmm(v, h) + c  # (M, 1, N)
     return ((out.squeeze(1) - y.T) ** 2).mean(1)  # (M,)
 
