@@ -58,7 +58,7 @@ both = pd.concat([sw.log10_norm for sw in sweeps])
 for col, sweep, key, here in zip(st.columns(3), sweeps, ("scale", "forget_bias", "lstm_scale"),
                                  (cfg.rnn_scale, cfg.forget_bias, cfg.lstm_scale)):
     you = pd.DataFrame({"t": [1, cfg.T], key: [here, here], "step": [0, 1]})  # a white line at your setting
-    with col:
+    with col, charts.narrow():
         charts.show(charts.heatmap(sweep, "t", key, "log10_norm", title=t(f"{L.name}.flow.heat_{key}"), log_z=False,
                                    x_title=t(f"{L.name}.flow.x"), y_title=t(f"{L.name}.flow.{key}"), path=you,
                                    z_title=t(f"{L.name}.flow.y"), z_domain=(both.min(), both.max())), sweep, f"sweep_{key}")

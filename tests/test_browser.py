@@ -94,12 +94,13 @@ CUT = """() => [...document.querySelectorAll(
 # on a canvas (image grids, the larger heatmaps) have no text nodes and are not inspected.
 CHART_TEXT = """() => [...document.querySelectorAll('[data-testid=stVegaLiteChart] svg')].flatMap(svg => {
   const box = svg.closest('[data-testid=stVegaLiteChart]').getBoundingClientRect();
-  return [...svg.querySelectorAll('text')].filter(x => x.textContent.trim()).flatMap(x => {
+  const cut = [...svg.querySelectorAll('tspan')].filter(x => x.textContent.trim().endsWith('…'));  // a wrapped line
+  return [...cut.map(x => x.textContent), ...[...svg.querySelectorAll('text')].filter(x => x.textContent.trim()).flatMap(x => {
     const r = x.getBoundingClientRect(), slack = 0.35 * parseFloat(getComputedStyle(x).fontSize);  // the font's leading
     const out = r.top < box.top - slack || r.bottom > box.bottom + slack || r.left < box.left - slack
       || r.right > box.right + slack;
     return x.textContent.trim().endsWith('…') || out ? [x.textContent] : [];
-  });
+  })];
 })"""
 
 

@@ -1,8 +1,11 @@
 """Altair chart builders over tidy frames, sized for a laptop or (presenter mode) a projector."""
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import re
+from typing import Iterator
 
 import altair as alt
 import pandas as pd
@@ -20,17 +23,36 @@ _WIDE = re.compile(r"[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]")  # CJK characte
 _NO_LINE_START = set("、，。：；！？）》」』】,.:;!?)")  # punctuation that must not start a line (kinsoku)
 
 
+def _size(text: str) -> int:
+    """Width of a text in units: a CJK character counts 2."""
+    return len(text) + len(_WIDE.findall(text))
+
+
+_BUDGET: contextvars.ContextVar[int | None] = contextvars.ContextVar("title_budget", default=None)
+
+
+@contextlib.contextmanager
+def narrow(budget: int = 18) -> Iterator[None]:
+    """Charts built inside are in a narrow column (e.g. three side by side): titles wrap at `budget` width units,
+    legends with long labels take one column."""
+    token = _BUDGET.set(budget)
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
+
+
 def _wrap(title: str, budget: int | None = None) -> list[str]:
-    """A long title as lines of at most `budget` width units (a CJK character counts 2; default 34, 30 in
-    presenter mode: what half of the main column holds at 1280 px, in the title's font).
+    """A long title as lines of at most `budget` width units (a CJK character counts 2; default 26, 30 on the
+    projector: what a chart in half of the main column holds at 1280 px in the title's font; `narrow()` less).
 
     Vega cuts one long line off with "…" in a narrow column. Lines break at spaces or after CJK punctuation
     where possible (never in the middle of a Latin word, never before a closing mark like "、" or "）").
     """
-    budget = budget or (30 if big() else 34)
+    budget = budget or _BUDGET.get() or (30 if big() else 26)
     tokens = re.findall(r"\s+|[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]|[^\s\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]+", title)
     lines, line = [], ""
-    size = lambda s: len(s) + len(_WIDE.findall(s))  # noqa: E731
+    size = _size
     for tok in tokens:
         if line and size(line + tok) > budget and not tok.isspace() and tok[0] not in _NO_LINE_START:
             cut = max(line.rfind(" "), max((line.rfind(p) for p in "、，。：；）"), default=-1))
@@ -94,8 +116,10 @@ def lines(df: pd.DataFrame, x: str, y: str, color: str | None = None, *, title: 
     axis = {"axis": alt.Axis(tickMinStep=1, format="d")} if integer_x else {}
     enc = {"x": alt.X(x, title=x_title or x, **axis), "y": alt.Y(y, title=y_title or y,
            scale=alt.Scale(type="log", **dom) if log_y else alt.Scale(zero=False, **dom))}
-    if color:
-        enc["color"] = alt.Color(color, title=None, sort=series_order(df[color]))
+    if color:  # in a narrow chart (built inside `narrow()`), long labels get one legend column, not two side by side
+        one = _BUDGET.get() is not None and max((_size(str(v)) for v in df[color].unique()), default=0) > 12
+        enc["color"] = alt.Color(color, title=None, sort=series_order(df[color]),
+                                 **({"legend": alt.Legend(columns=1)} if one else {}))
     if dash:
         # its own legend above the plot: side by side with the colour legend below, the last entries were cut off
         enc["strokeDash"] = alt.StrokeDash(dash, title=None, sort=series_order(df[dash]),
@@ -291,6 +315,22 @@ def spread(points: pd.DataFrame, summary: pd.DataFrame, x: str, y: str, mean: st
                    base.mark_text(color="#d62728", align="left", dx=4, fontWeight="bold", fontSize=text_size(12))
                    .encode(text="label", y=alt.value(12 + 16 * i))]
     return _style(alt.layer(*layers).properties(title=title), height)
+
+
+def sum_of_pieces(curves: pd.DataFrame, pieces: pd.DataFrame, *, line: str, unit: str, x: str = "x", y: str = "y",
+                  title: str = "", x_title: str = "", y_title: str = "", height: int = 320) -> alt.Chart:
+    """Thick curves (e.g. a target and the fit), one per `line` value and in the legend, over thin lines, one per
+    `unit` (the pieces that add up to the fit; no legend: a caption names them). The first curve is dashed."""
+    order = series_order(curves[line])
+    enc = dict(x=alt.X(f"{x}:Q", title=x_title or x), y=alt.Y(f"{y}:Q", title=y_title or y))
+    thin = alt.Chart(pieces).mark_line(strokeWidth=1.5, opacity=0.6).encode(
+        **enc, detail=f"{unit}:N", color=alt.Color(f"{unit}:N", legend=None, scale=alt.Scale(scheme="tableau20")),
+        tooltip=list(pieces.columns))
+    thick = alt.Chart(curves).mark_line(strokeWidth=4).encode(
+        **enc, color=alt.Color(f"{line}:N", title=None, sort=order, scale=alt.Scale(range=["#222222", "#d62728"])),
+        strokeDash=alt.StrokeDash(f"{line}:N", sort=order, legend=None, scale=alt.Scale(range=[[6, 4], [1, 0]])),
+        tooltip=list(curves.columns))
+    return _style(alt.layer(thin, thick).resolve_scale(color="independent").properties(title=title), height)
 
 
 def _dot_label(name: str) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from core import gradient_descent as gd, overfitting as of, pooling as pl, rnn_gradients as rg
+from core import activations as ac, gradient_descent as gd, overfitting as of, pooling as pl, rnn_gradients as rg
 from core.lab import Param, defaults, params
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,6 +100,18 @@ GRADIENT_DESCENT = Lesson("gradient_descent", "1", (_GD,), {
     "outlier_mae": {**_START, "loss": "mae", "lr": 0.1, "outlier": True},
 })
 
+_PIECE = Section("piece", ac.PieceConfig, ac.run_piece, ("c", "b", "w"), prefix="pc_")
+_FIT = Section("fit", ac.FitConfig, ac.run_fit, ("target", "units", "act"), prefix="fit_",
+               budget=("steps", "lr", "restarts"))
+ACTIVATIONS = Lesson("activations", "1", (_PIECE, _FIT), {
+    "one_sigmoid": {"pc_c": 1.0, "pc_b": 0.0, "pc_w": 1.0},
+    "step": {"pc_c": 1.0, "pc_b": 0.0, "pc_w": 20.0},  # a steep sigmoid is a step: the hard sigmoid
+    "hard_sigmoid": {"pc_c": 1.5, "pc_b": -2.0, "pc_w": 2.0},  # its ramp (from x = 1 to 1.5) as two ReLUs
+    "three_pieces": {"fit_target": "kinks", "fit_units": 3, "fit_act": "relu"},  # a constant + 3 kinks: exact
+    "many_pieces": {"fit_target": "sine", "fit_units": 32, "fit_act": "relu"},  # straight pieces bend a smooth curve
+    "sigmoid_vs_relu": {"fit_target": "sine", "fit_units": 8, "fit_act": "sigmoid"},
+})
+
 _LADDER, _BUDGET = ("n_train", "noise", "max_depth"), ("width", "epochs", "lr")
 _SHOW = ("deepest", Param(options=("best", "deepest", 0, 1, 2, 3, 4, 5, 6)))
 _CAPACITY = Section("capacity", of.SweepConfig, of.run_sweep, (*_LADDER, "weight_decay"), prefix="of_",
@@ -150,7 +162,7 @@ RNN_GRADIENTS = Lesson("rnn_gradients", "5", (
                      "rnn_lr_low": _CLIP.lr_low},
 })
 
-LESSONS: tuple[Lesson, ...] = (GRADIENT_DESCENT, OVERFITTING, POOLING, RNN_GRADIENTS)
+LESSONS: tuple[Lesson, ...] = (GRADIENT_DESCENT, ACTIVATIONS, OVERFITTING, POOLING, RNN_GRADIENTS)
 
 
 def lesson(name: str) -> Lesson | None:
