@@ -7,7 +7,7 @@ import streamlit as st
 from core import activations as ac
 from ui import charts, page
 from ui.controls import presets
-from ui.i18n import number, t
+from ui.i18n import names, number, t
 from ui.lessons import ACTIVATIONS as L
 from ui.live import live_progress
 
@@ -17,11 +17,6 @@ def run(cfg):
     """One cached run per distinct config of either section: the defaults run once for the whole class."""
     curve = lambda f: charts.lines(f, "step", "rel_mse", log_y=True, title=t("common.training"))  # noqa: E731
     return L.run(cfg, progress=live_progress(t("common.training"), curve) if isinstance(cfg, ac.FitConfig) else None)
-
-
-def named(df: pd.DataFrame, col: str, key: str) -> pd.DataFrame:
-    """The frame with its curve names in the page's language."""
-    return df.assign(**{col: df[col].map(lambda v: t(f"{L.name}.{key}.{v}"))})
 
 
 def piece_text(cfg: ac.PieceConfig, r: ac.PieceResult) -> str:
@@ -54,7 +49,7 @@ with main:
     with numbers:  # the formulas with the current numbers, and what they mean
         formulas(cfg)
         st.markdown(piece_text(cfg, r))
-    curves = named(r.curves, "curve", "piece.curve")
+    curves = r.curves.assign(curve=names(r.curves.curve, f"{L.name}.piece.curve"))
     with figure, charts.narrow(26):
         left, right = st.columns(2)
         with left:

@@ -7,7 +7,7 @@ import streamlit as st
 from core import overfitting as of
 from ui import charts, page
 from ui.controls import presets, render_all
-from ui.i18n import number, sentences, t
+from ui.i18n import names, number, sentences, t
 from ui.lessons import OVERFITTING as L
 from ui.live import live_progress
 
@@ -26,7 +26,7 @@ def run(cfg: of.LadderConfig):
 def losses(df: pd.DataFrame, by: str) -> pd.DataFrame:
     """Wide train_loss/val_loss columns -> long rows (by, split in the page's words, loss)."""
     f = df.melt(by, ["train_loss", "val_loss"], var_name="split", value_name="loss")
-    return f.assign(split=f.split.map(lambda s: t(f"{L.name}.split.{s[:-5]}")))
+    return f.assign(split=names(f.split.str.removesuffix("_loss"), f"{L.name}.split"))
 
 
 def show_radio(cfg: of.SweepConfig, side):
@@ -54,13 +54,13 @@ def capacity(cfg: of.SweepConfig, r: of.SweepResult, side) -> None:
         charts.show(charts.lines(long, "depth", "loss", "split", integer_x=True, marker_x=r.best_depth, rule_y=cfg.noise ** 2,
                                  rule_label=t(f"{L.name}.floor", v=cfg.noise ** 2), title=t(f"{L.name}.capacity.chart", best=r.best_depth),
                                  x_title=t(f"{L.name}.x_depth"), y_title=t("common.loss")), long, "capacity_curve")
-    h = r.history[r.history.depth == row.name].assign(split=lambda f: f.split.map(lambda s: t(f"{L.name}.split.{s}")))
+    h = r.history[r.history.depth == row.name].assign(split=lambda f: names(f.split, f"{L.name}.split"))
     charts.show(charts.lines(h, "epoch", "loss", "split", stop_x=row.best_epoch, points=False, x_title=t("common.epoch"),
                              y_domain=(0, 1.3 * h.loss[h.epoch >= row.best_epoch].max()), y_title=t("common.loss"),
                              stop_label=t(f"{L.name}.early_stop", e=int(row.best_epoch)), title=t(f"{L.name}.curves_title", d=row.name)),
                 h, "training_curves")  # y range: from the early stop on (the first steps start far above)
     pts = r.points[(r.points.split == "train") | (r.points.index % 5 == 0)]  # 60 of the 300 new points
-    pts = pts.assign(split=pts.split.map(lambda s: t(f"{L.name}.point.{s}")))
+    pts = pts.assign(split=names(pts.split, f"{L.name}.point"))
     fit = pd.concat([r.truth.assign(line=t(f"{L.name}.truth")),
                      r.fits[r.fits.depth == row.name].drop(columns="depth").assign(line=t(f"{L.name}.fit", d=row.name))])
     charts.show(charts.points_and_lines(pts, fit, point_color="split", line_color="line", height=340,
@@ -80,7 +80,7 @@ def remedy_verdict(base, rest: pd.DataFrame) -> str:
 
 def remedies(cfg: of.RemedyConfig, r: of.RemedyResult, side) -> None:
     """Chart 4: each remedy judged by the deepest net's validation loss (change vs none), its gap beside it."""
-    g = r.gaps.assign(name=r.gaps.remedy.map(lambda s: t(f"{L.name}.remedy.{s}")))
+    g = r.gaps.assign(name=names(r.gaps.remedy, f"{L.name}.remedy"))
     base, rest = (g.iloc[0], g.iloc[1:]) if len(g) else (None, g)  # empty if the unremedied net diverged
     numbers, figure = page.lead()
     if len(rest):
@@ -131,7 +131,7 @@ def reliability(cfg: of.ReliabilityConfig, r: of.ReliabilityResult, side) -> Non
     numbers, figure = page.lead()
     numbers.info(t(f"{L.name}.reliability.verdict", n=cfg.n_seeds, k=cfg.folds, single=m.hits["single split"], kfold=m.hits["k-fold"],
               xsingle=m.excess["single split"], xkfold=m.excess["k-fold"]))
-    bars = r.summary.assign(name=r.summary.method.map(lambda x: t(f"{L.name}.method.{x}")), kind=t(f"{L.name}.reliability.kind"),
+    bars = r.summary.assign(name=names(r.summary.method, f"{L.name}.method"), kind=t(f"{L.name}.reliability.kind"),
                             txt=[f"{h}/{n}" for h, n in zip(r.summary.hits, r.summary.n)])
     with figure:
         charts.show(charts.grouped_bars(bars, "name", "rate", "kind", text="txt", title=t(f"{L.name}.reliability.chart", n=cfg.n_seeds),

@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui import charts, page
 from ui.controls import presets
-from ui.i18n import t
+from ui.i18n import names, t
 from ui.lessons import POOLING as L
 from ui.live import live_progress
 
@@ -18,7 +18,7 @@ def named(df: pd.DataFrame) -> pd.DataFrame:
     if "plain" in set(df.model):  # plain keeps the first colour whether or not the augmented curve is shown
         out["net"] = pd.Categorical(out.net, [t(f"{L.name}.model.{m}") for m in ("plain", "augmented")])
     if "split" in df:
-        out["split"] = pd.Categorical(df.split.map(lambda s: t(f"{L.name}.split.{s}")),
+        out["split"] = pd.Categorical(names(df.split, f"{L.name}.split"),
                                       [t(f"{L.name}.split.test"), t(f"{L.name}.split.train")])
     return out
 
@@ -98,7 +98,7 @@ with main:
                                      x_title=t(f"{L.name}.inv.{warp}_x"), y_title=t(f"{L.name}.accuracy_y"), y_domain=(0, 100),
                                      rule_y=25.0, rule_label=t(f"{L.name}.chance", p=25.0)), here, f"invariance_{warp}")
     s = r.samples
-    s = s.assign(kind=s.warp.map(lambda w: t(f"{L.name}.inv.{w}")),
+    s = s.assign(kind=names(s.warp, f"{L.name}.inv"),
                  at=[f"{v:g}°" if w == "rotation" else f"×{v:.2f}" for w, v in zip(s.warp, s.grid_value)])
     charts.show(charts.image_grid(s, "at", "kind", px=3, scheme="greys", title=t(f"{L.name}.inv.samples")), s, "warped")
     st.caption(t(f"{L.name}.inv.stn"))

@@ -8,7 +8,7 @@ from core import rnn_gradients as rg
 from core.lab import BLOWUP
 from ui import charts, page
 from ui.controls import presets
-from ui.i18n import t
+from ui.i18n import names, t
 from ui.lessons import RNN_GRADIENTS as L
 from ui.live import live_progress
 
@@ -17,7 +17,7 @@ CURVE = {rg.ClipConfig: ("run", "loss"), rg.AddingConfig: ("model", "mse"), rg.E
 
 def named(df: pd.DataFrame, col: str, **fmt) -> pd.DataFrame:
     """The frame with its model/run/gate names in the page's language (for legends)."""
-    return df.assign(**{col: df[col].map(lambda v: t(f"{L.name}.name.{v}", **fmt))})
+    return df.assign(**{col: names(df[col], f"{L.name}.name", **fmt)})
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -69,8 +69,8 @@ _, cfg, side, main = page.section(L, "clip")
 r = run(cfg)
 h, s, low = r.history, r.summary.set_index("run"), rg.low_lr_story(r, cfg)
 times = f"{low['times']:,.0f}" if low["times"] >= 10 else f"{low['times']:.2g}"  # lr_low's largest update / bound
-run_name = lambda run: t(f"{L.name}.name.{run}", lr=cfg.lr, lr_low=cfg.lr_low)  # noqa: E731
-names = lambda df: df.assign(run=df.run.map(run_name))  # noqa: E731
+lrs = dict(lr=cfg.lr, lr_low=cfg.lr_low)  # the run names say their learning rates
+run_name = lambda run: t(f"{L.name}.name.{run}", **lrs)  # noqa: E731
 top = min(h.loss.max() * 2, 1e4)  # a blown-up run leaves through the top instead of flattening the others
 with main:
     left = {run: rg.exit_step(r, run, top) for run in s.index[s.diverged]}  # where each blown-up run leaves the chart
@@ -78,13 +78,13 @@ with main:
         st.error(t(f"{L.name}.clip.diverged", run=run_name(name), left=step, step=s.loc[name, "diverged_step"],
                    blowup=pow10(BLOWUP)), icon="💥")
     stop = dict(stop_x=min(left.values()), stop_label=t(f"{L.name}.exploded")) if left else {}
-    charts.show(charts.lines(names(h), "step", "loss", "run", log_y=True, title=t(f"{L.name}.clip.loss_chart"),
+    charts.show(charts.lines(named(h, "run", **lrs), "step", "loss", "run", log_y=True, title=t(f"{L.name}.clip.loss_chart"),
                              x_title=t("common.step"), y_title=t("common.loss"), y_domain=(h.loss.min() / 2, top),
                              **stop), h, "clip_loss")
     norms = pd.concat([h.assign(norm=h.grad_norm, kind=t(f"{L.name}.clip.before")),
                        h[h.run == "clip"].assign(norm=h.applied_norm, kind=t(f"{L.name}.clip.after"))])
     norms["kind"] = pd.Categorical(norms.kind, [t(f"{L.name}.clip.before"), t(f"{L.name}.clip.after")])  # gradient solid
-    charts.show(charts.lines(names(norms), "step", "norm", "run", dash="kind", log_y=True,
+    charts.show(charts.lines(named(norms, "run", **lrs), "step", "norm", "run", dash="kind", log_y=True,
                              title=t(f"{L.name}.clip.norm_chart"), x_title=t("common.step"), y_title=t(f"{L.name}.clip.norm_y"),
                              rule_y=cfg.threshold, rule_label=t(f"{L.name}.clip.threshold", v=cfg.threshold)),
                 norms, "clip_grad_norm")

@@ -19,7 +19,14 @@ def big() -> bool:
     return bool(st.session_state.get("present", False))
 
 
-_WIDE = re.compile(r"[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]")  # CJK characters and punctuation: two units wide
+def text_size(base: float) -> float:
+    """A chart's text size, grown for the back row in presenter mode."""
+    return base * (1.5 if big() else 1.0)
+
+
+_CJK = "\u2e80-\u9fff\uff00-\uffef\u3000-\u303f"  # CJK characters and punctuation: two width units each
+_WIDE = re.compile(f"[{_CJK}]")
+_TOKENS = re.compile(rf"\s+|[{_CJK}]|[^\s{_CJK}]+")  # a title's tokens: spaces, one CJK character, a Latin word
 _NO_LINE_START = set("、，。：；！？）》」』】,.:;!?)")  # punctuation that must not start a line (kinsoku)
 
 
@@ -50,11 +57,9 @@ def _wrap(title: str, budget: int | None = None) -> list[str]:
     where possible (never in the middle of a Latin word, never before a closing mark like "、" or "）").
     """
     budget = budget or _BUDGET.get() or (30 if big() else 26)
-    tokens = re.findall(r"\s+|[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]|[^\s\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]+", title)
     lines, line = [], ""
-    size = _size
-    for tok in tokens:
-        if line and size(line + tok) > budget and not tok.isspace() and tok[0] not in _NO_LINE_START:
+    for tok in _TOKENS.findall(title):
+        if line and _size(line + tok) > budget and not tok.isspace() and tok[0] not in _NO_LINE_START:
             cut = max(line.rfind(" "), max((line.rfind(p) for p in "、，。：；）"), default=-1))
             if cut >= len(line) * 0.6:  # a natural break not far back: move the tail to the next line
                 line, tail = line[:cut + 1], line[cut + 1:]
@@ -68,7 +73,7 @@ def _wrap(title: str, budget: int | None = None) -> list[str]:
 
 def _style(chart: alt.Chart, height: int) -> alt.Chart:
     """Common size and fonts (long titles wrapped); presenter mode scales both."""
-    k = 1.5 if big() else 1.0
+    k = text_size(1.0)
     if isinstance(chart.title, str) and chart.title:
         chart = chart.properties(title=alt.Title(_wrap(chart.title)))
     # fit-x: the chart fills its column's width and `height` is the plot's own height; Streamlit's default ("fit"
@@ -91,11 +96,6 @@ def series_order(col: pd.Series) -> list:
         present = set(col)
         return [c for c in col.cat.categories if c in present]
     return list(dict.fromkeys(col))
-
-
-def text_size(base: float) -> float:
-    """A chart's text size, grown for the back row in presenter mode."""
-    return base * (1.5 if big() else 1.0)
 
 
 def lines(df: pd.DataFrame, x: str, y: str, color: str | None = None, *, title: str = "",
@@ -265,7 +265,7 @@ def image_grid(df: pd.DataFrame, col: str, row: str | None = None, *, x: str = "
     16x16 one. Each panel has its own colour range (bright = its largest values) and is titled by its col
     value; rows and panels keep the order of first appearance in df.
     """
-    k = 1.5 if big() else 1.0
+    k = text_size(1.0)
     rows = []
     for r_val, part in (df.groupby(row, sort=False) if row else [("", df)]):
         panels = []

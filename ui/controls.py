@@ -26,6 +26,7 @@ TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")  # plain ASCII decimals only (no 1_0, ٣, １２)
 INTEGER = re.compile(r"[+-]?([0-9]{1,12})")  # an integer setting is written as one: no 1e3, no 2.0
 LINK_KEYS = {"embed", "embed_options"}  # Streamlit's own link options: never ours to judge
+SCROLL_TO = "_scroll_to"  # session key: the section a just-clicked preset is about (read by ui.page.section)
 
 
 @dataclass(frozen=True)
@@ -133,14 +134,19 @@ def _code_span(s: str) -> str:
     return "".join(ch for ch in s if ch.isprintable()).replace("`", "'")[:40] or "''"
 
 
+def _queue(msg: str) -> None:
+    """Keep a notice until the page shows it (show_notices)."""
+    st.session_state.setdefault("_url_notices", []).append(msg)
+
+
 def notice(key: str, raw: str, default: str | None) -> None:
     """Say (once, on the page) that a URL value was ignored."""
-    st.session_state.setdefault("_url_notices", []).append(notice_text(key, raw, default))
+    _queue(notice_text(key, raw, default))
 
 
 def path_notice(path: str) -> None:
     """Say (once, on the home page) that the link named a page this app does not have."""
-    st.session_state.setdefault("_url_notices", []).append(t("url.unknown_page", path=_code_span(path)))
+    _queue(t("url.unknown_page", path=_code_span(path)))
 
 
 def read_link(controls: list[Control], query: dict[str, list[str]], known: set[str] | None = None):
@@ -230,14 +236,14 @@ def _apply(values: dict[str, Any]) -> None:
 def presets(lesson: Lesson) -> None:
     """One button per preset of the lesson; a preset is only a set of URL-bound values (so it is also a link).
 
-    A preset about a later section scrolls the page to it (`scroll_to`, read by ui.page.section).
+    A preset about a later section scrolls the page to it (SCROLL_TO, read by ui.page.section).
     """
     if not big():  # presenter mode: on the projector the buttons speak for themselves
         st.caption(t("common.presets"))
     cols = st.columns(len(lesson.presets))
     for col, (name, values) in zip(cols, lesson.presets.items()):
         col.button(t(f"{lesson.name}.preset.{name}"), key=f"preset_{lesson.name}_{name}", on_click=_apply,
-                   args=(values | {"_scroll_to": lesson.preset_section(name)},), help=t("common.preset_help"),
+                   args=(values | {SCROLL_TO: lesson.preset_section(name)},), help=t("common.preset_help"),
                    width="stretch")
 
 

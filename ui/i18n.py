@@ -9,6 +9,7 @@ import functools
 import json
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 LANGS = ("en", "zh")
@@ -44,6 +45,10 @@ def t(key: str, /, **fmt) -> str:
     text = catalogue(lang()).get(key) or catalogue("en").get(key) or key
     return text.format(**fmt) if fmt else text
 
+
+def names(ids: pd.Series, prefix: str, /, **fmt) -> pd.Series:
+    """A column of ids ("train", "lstm", …) in the page's words: each id v becomes t(f"{prefix}.{v}", **fmt)."""
+    return ids.map(lambda v: t(f"{prefix}.{v}", **fmt))
 
 
 def sentences(*parts: str) -> str:

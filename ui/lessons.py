@@ -80,7 +80,7 @@ class Lesson:
     def preset_section(self, name: str) -> str | None:
         """The section a preset is about: the last one, in page order, whose settings it sets (None: the first)."""
         keys = set(self.presets[name])
-        touched = [s.name for s in self.sections if keys & {s.key(n) for n in s.declared()}]
+        touched = [s.name for s in self.sections if keys & s.defaults().keys()]
         return touched[-1] if touched and touched[-1] != self.sections[0].name else None
 
     def keys(self) -> list[str]:

@@ -11,8 +11,8 @@ import streamlit as st
 
 from core.lab import seed_param
 from ui.charts import big as presenting  # presenter mode is on (sidebar toggle or ?present=1)
-from ui.controls import (Control, TabControl, own_url, path_notice, read_link, render_all, reset_page, section_controls, share_url,
-                         show_notices, widget)
+from ui.controls import (SCROLL_TO, Control, TabControl, own_url, path_notice, read_link, render_all, reset_page,
+                         section_controls, share_url, show_notices, widget)
 from ui.i18n import LANGS, catalogue, t
 from ui.internals import forget_requested_path, leave_folder_mode, requested_path
 from ui.lessons import Lesson
@@ -181,8 +181,8 @@ def section(lesson: Lesson, name: str, heading: bool = True, skip: tuple[str, ..
     The section's budget fields go in a collapsed expander; `skip` names views the page draws itself.
     """
     sec = lesson.section(name)
-    if st.session_state.get("_scroll_to") == name:  # a preset about this section was just clicked: bring it into view
-        del st.session_state["_scroll_to"]
+    if st.session_state.get(SCROLL_TO) == name:  # a preset about this section was just clicked: bring it into view
+        del st.session_state[SCROLL_TO]
         anchor = f"section-{lesson.name}-{name}"  # our own ids, never text from a link
         n = st.session_state["_scrolls"] = st.session_state.get("_scrolls", 0) + 1  # new markup: the script runs again
         st.html(f'<div id="{anchor}" data-n="{n}" style="scroll-margin-top: 4.5rem"></div><script>{_SCROLL % anchor}'
