@@ -22,7 +22,7 @@ K_LADDER = (1, 2, 4, 8, 16, 32)  # the error-against-k chart
 K_MAX = 32
 # the piecewise-linear target, like the notes' red curve: flat, then three kinks (a constant + 3 ReLU pieces)
 KNOTS = ((0.0, 0.3), (0.2, 0.3), (0.45, 0.9), (0.7, 0.25), (1.0, 0.65))
-N_KINKS = 3
+N_KINKS = len(KNOTS) - 2  # the interior knots
 N_POINTS = 64  # x on an even grid over [0, 1]
 PIECE_X = (-4.0, 4.0)  # the one-piece charts' x range
 
@@ -191,7 +191,7 @@ def run_fit(cfg: FitConfig = FitConfig(), progress: Progress | None = None) -> F
     return FitResult(data=pd.DataFrame({"x": x.numpy(), "y": y.numpy()}), fit=fit, pieces=pieces,
                      history=pd.DataFrame(rows), sweep=sweep, params=table, rel_mse=float(best_of[0]),
                      dead=int((z <= 0).all(1).sum()) if cfg.act == "relu" else 0,
-                     diverged=bool(diverged(torch.tensor(float(best_of[0]) * var)).item()))
+                     diverged=diverged(float(best_of[0]) * var))
 
 
 def parameter_count(units: int) -> int:

@@ -123,24 +123,16 @@ def _lstm_weights(blocks, b, settings):
     return W_h, b
 
 
-def _lstm_norms(blocks, W_x, b, x, y, settings) -> torch.Tensor:
-    """||dL/dh_t|| for LSTMs, one per (scale, forget_bias) setting; (S, T)."""
+def _lstm_norms(blocks, W_x, b, x, y, settings, detach_h: bool = False):
+    """||dL/dh_t|| and ||dL/dc_t|| for LSTMs, one per (scale, forget_bias) setting, each (S, T), and the forget
+    gates (T, S, H). detach_h: the cell path alone (see _lstm_unroll)."""
     W_h, b = _lstm_weights(blocks, b, settings)
-    hs, _, _ = _lstm_unroll(W_h, x @ W_x.T, b)
+    hs, cs, fs = _lstm_unroll(W_h, x @ W_x.T, b, detach_h=detach_h)
     L = 0.5 * ((hs[-1] - y) ** 2).sum()
-    grads = torch.autograd.grad(L, hs)
-    return torch.stack([g.double().norm(dim=1) for g in grads], 1)  # (S, T)
-
-
-def _cell_paths(blocks, W_x, b, x, y, setting):
-    """||dL/dc_t|| of one LSTM along every path, and along the cell path alone (h detached); (2, T), mean f."""
-    W_h, b = _lstm_weights(blocks, b, [setting])
-    norms = []
-    for detach in (False, True):
-        hs, cs, fs = _lstm_unroll(W_h, x @ W_x.T, b, detach_h=detach)
-        L = 0.5 * ((hs[-1] - y) ** 2).sum()
-        norms.append(torch.stack([g.double().norm() for g in torch.autograd.grad(L, cs)]))
-    return torch.stack(norms), fs.mean().item()
+    # one backward pass for both; with h detached, h_1 .. h_{T-1} no longer reach the loss: their gradient is 0
+    grads = torch.autograd.grad(L, hs + cs, allow_unused=True, materialize_grads=True)
+    norms = torch.stack([g.double().norm(dim=1) for g in grads], 1)  # (S, 2T)
+    return norms[:, :len(hs)], norms[:, len(hs):], fs
 
 
 def run_gradient_flow(cfg: FlowConfig = FlowConfig(), progress: Progress | None = None) -> FlowResult:
@@ -161,8 +153,9 @@ def run_gradient_flow(cfg: FlowConfig = FlowConfig(), progress: Progress | None 
     rnn = _rnn_norms(Q, U, x, y, scales)  # (1 + S, T)
     chosen = (float(cfg.lstm_scale), float(cfg.forget_bias))
     settings = [chosen] + [(chosen[0], f) for f in SWEEP_BIASES] + [(s, chosen[1]) for s in SWEEP_LSTM_SCALES]
-    lstm = _lstm_norms(blocks, W_x, b, x, y, settings)  # (1 + B + C, T): chosen, bias sweep, scale sweep
-    cell, forget_mean = _cell_paths(blocks, W_x, b, x, y, chosen)  # (2, T): full, cell path only
+    lstm, c_all, _ = _lstm_norms(blocks, W_x, b, x, y, settings)  # (1 + B + C, T): chosen, bias sweep, scale sweep
+    _, c_cell, fs = _lstm_norms(blocks, W_x, b, x, y, [chosen], detach_h=True)  # the chosen LSTM, cell path alone
+    cell = torch.stack([c_all[0], c_cell[0]])  # (2, T): every path, the cell path alone
     B = 1 + len(SWEEP_BIASES)
     flow = pd.concat([_tidy(rnn[:1], "model", ["rnn"]), _tidy(lstm[:1], "model", ["lstm"])],
                      ignore_index=True)
@@ -170,7 +163,7 @@ def run_gradient_flow(cfg: FlowConfig = FlowConfig(), progress: Progress | None 
                      lstm_sweep=_tidy(lstm[1:B], "forget_bias", SWEEP_BIASES),
                      lstm_scale_sweep=_tidy(lstm[B:], "lstm_scale", SWEEP_LSTM_SCALES),
                      cell=_tidy(cell, "path", ["full", "cell"]), rnn_ratio=_ratio(rnn[0]), lstm_ratio=_ratio(lstm[0]),
-                     cell_ratio=_ratio(cell[1]), full_cell_ratio=_ratio(cell[0]), forget_mean=forget_mean)
+                     cell_ratio=_ratio(cell[1]), full_cell_ratio=_ratio(cell[0]), forget_mean=fs.mean().item())
     if progress is not None:  # the whole section takes well under 0.5 s: one report at the end
         progress(1.0, flow)
     return res
