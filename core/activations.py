@@ -3,8 +3,8 @@
 One piece: c * sigmoid(b + w*x) is a smooth step (b shifts it, w steepens it, c scales it); c * ReLU(b + w*x) is
 a kink; the hard sigmoid is exactly two ReLUs, c * (ReLU(b + w*x) - ReLU(b + w*x - 1)). Many pieces: the sum of
 k such units plus a constant, trained by gradient descent (Adam). Every model of a run (the chosen one and a
-ladder of k for both activations, each from several random starts) trains in one batch: units are padded to
-K_MAX and masked, so a model with k units simply has K_MAX - k units switched off.
+ladder of k for both activations, each from several random starts) trains in one batch: all their units in one
+flat list, each unit adding into the output of the model it belongs to.
 """
 from __future__ import annotations
 
@@ -111,35 +111,51 @@ def target(name: str) -> tuple[torch.Tensor, torch.Tensor]:
     return x, ky[i - 1] + t * (ky[i] - ky[i - 1])
 
 
-def _init(ks: list[int], acts: list[str], y: torch.Tensor, g: torch.Generator):
-    """Parameters of one model per (k, act), K_MAX units each, kinks (ReLU) or centres (sigmoid) spread over [0, 1].
+class _Batch:
+    """Every model of a run as one flat list of units: unit j belongs to model owner[j]; ReLU units come first.
 
-    A unit's kink sits at x = -b/w. Drawn at random without care, most kinks fall outside the data: a ReLU
-    that is off at every x gets no gradient and never moves (a dead unit), and fits stall far above the target.
-    So a model's k kinks start spread over the data's range, one at a random spot in each k-th of it.
+    No padding: a model with k units has exactly k rows, and each activation is computed only on its own units.
     """
-    M = len(ks)
-    sigmoid = torch.tensor([a == "sigmoid" for a in acts]).view(M, 1)
-    k = torch.tensor(ks, dtype=torch.float32).view(M, 1)
-    at = (torch.arange(K_MAX).view(1, -1) + torch.rand(M, K_MAX, generator=g)) / k  # (M, K): kink / centre
-    # every piece starts rising to the right (w > 0); its height c, of either sign, sets which way the curve bends
-    # there. A ReLU that opens to the left would add a slope across the whole range that others must cancel.
-    w = torch.where(sigmoid, 5 + 10 * torch.rand(M, K_MAX, generator=g), 1 + 2 * torch.rand(M, K_MAX, generator=g))
-    c = 0.1 * torch.randn(M, K_MAX, generator=g)
-    b0 = y.mean().expand(M, 1).clone()
-    return [p.requires_grad_() for p in (w, at, c, b0)]
 
+    def __init__(self, ks: list[int], acts: list[str]):
+        units = [(m, j, k) for a in ("relu", "sigmoid") for m, (k, am) in enumerate(zip(ks, acts)) if am == a
+                 for j in range(k)]
+        self.models = len(ks)
+        self.owner = torch.tensor([m for m, _, _ in units])  # (U,): the model each unit adds into
+        self.n_relu = sum(1 for m, _, _ in units if acts[m] == "relu")
+        self.slot = torch.tensor([(j, k) for _, j, k in units], dtype=torch.float32)  # (U, 2): unit j of k
 
-def _forward(params, x: torch.Tensor, mask: torch.Tensor, sigmoid: torch.Tensor) -> torch.Tensor:
-    """Each unit's contribution c_i * act(b_i + w_i * x) = c_i * act(w_i * (x - p_i)), masked: (M, K, N).
+    def init(self, y: torch.Tensor, g: torch.Generator) -> list[torch.Tensor]:
+        """w, p (kink / centre), c per unit and the constant b per model, kinks spread over [0, 1].
 
-    Training moves the kink p_i = -b_i / w_i itself (b_i = -w_i * p_i): the same model, but a kink then moves
-    at the same pace however steep its unit is.
-    """
-    w, at, c, _ = params
-    z = w.unsqueeze(-1) * (x - at.unsqueeze(-1))  # (M, K, N)
-    a = torch.where(sigmoid.view(-1, 1, 1), torch.sigmoid(z), torch.relu(z))
-    return c.unsqueeze(-1) * a * mask.unsqueeze(-1)
+        A unit's kink sits at x = p = -b/w. Drawn at random without care, most kinks fall outside the data: a
+        ReLU that is off at every x gets no gradient and never moves (a dead unit), and fits stall far above the
+        target. So a model's k kinks start spread over the data's range, one at a random spot in each k-th of it.
+        """
+        U, relu = len(self.owner), torch.arange(len(self.owner)) < self.n_relu
+        at = (self.slot[:, 0] + torch.rand(U, generator=g)) / self.slot[:, 1]  # (U,)
+        # every piece starts rising to the right (w > 0); its height c, of either sign, sets which way the curve
+        # bends there. A ReLU that opens to the left would add a slope across the whole range others must cancel.
+        w = torch.where(relu, 1 + 2 * torch.rand(U, generator=g), 5 + 10 * torch.rand(U, generator=g))
+        c = 0.1 * torch.randn(U, generator=g)
+        b0 = y.mean().expand(self.models).clone()  # (M,)
+        return [p.requires_grad_() for p in (w, at, c, b0)]
+
+    def pieces(self, params, x: torch.Tensor) -> torch.Tensor:
+        """Each unit's contribution c_i * act(b_i + w_i * x) = c_i * act(w_i * (x - p_i)): (U, N).
+
+        Training moves the kink p_i = -b_i / w_i itself (b_i = -w_i * p_i): the same model, but a kink then
+        moves at the same pace however steep its unit is.
+        """
+        w, at, c, _ = params
+        z = w.unsqueeze(-1) * (x - at.unsqueeze(-1))  # (U, N)
+        a = torch.cat([torch.relu(z[:self.n_relu]), torch.sigmoid(z[self.n_relu:])])
+        return c.unsqueeze(-1) * a
+
+    def forward(self, params, x: torch.Tensor) -> torch.Tensor:
+        """Every model's output b + sum of its units: (M, N)."""
+        out = torch.zeros(self.models, len(x)).index_add(0, self.owner, self.pieces(params, x))
+        return out + params[3].unsqueeze(-1)
 
 
 def run_fit(cfg: FitConfig = FitConfig(), progress: Progress | None = None) -> FitResult:
@@ -149,16 +165,14 @@ def run_fit(cfg: FitConfig = FitConfig(), progress: Progress | None = None) -> F
     var = y.var(unbiased=False).item()
     settings = [(cfg.units, cfg.act)] + [(k, a) for a in ACTS for k in K_LADDER]  # model 0..R-1: the chosen one
     R = cfg.restarts
-    ks = [k for k, _ in settings for _ in range(R)]
-    acts = [a for _, a in settings for _ in range(R)]
-    mask = (torch.arange(K_MAX).view(1, -1) < torch.tensor(ks).view(-1, 1)).float()  # (M, K): units in use
-    sigmoid = torch.tensor([a == "sigmoid" for a in acts])
-    params = _init(ks, acts, y, g)
-    opt = torch.optim.Adam(params, lr=cfg.lr)
+    batch = _Batch([k for k, _ in settings for _ in range(R)], [a for _, a in settings for _ in range(R)])
+    params = batch.init(y, g)
+    opt = torch.optim.Adam(params, lr=cfg.lr, fused=True)
+    # the step size shrinks along a cosine to 1/20: big steps find the kinks, small ones settle them exactly
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.steps, eta_min=cfg.lr / 20)
     rows, best = [], math.inf
     for step in range(cfg.steps + 1):
-        out = _forward(params, x, mask, sigmoid).sum(1) + params[3]  # (M, N)
-        mse = ((out - y) ** 2).mean(1)  # (M,)
+        mse = ((batch.forward(params, x) - y) ** 2).mean(1)  # (M,)
         if step % 10 == 0 or step == cfg.steps:
             best = min(best, mse[:R].min().item())
             rows.append({"step": step, "rel_mse": best / var})
@@ -169,25 +183,28 @@ def run_fit(cfg: FitConfig = FitConfig(), progress: Progress | None = None) -> F
         opt.zero_grad()
         mse.sum().backward()  # models share nothing: each gets its own gradient
         opt.step()
+        sched.step()
         with torch.no_grad():  # a kink that leaves the data would die (off everywhere): keep every kink inside
             params[1].clamp_(0.0, 1.0 - 1.0 / N_POINTS)
     report(progress, 1.0, rows)
     with torch.no_grad():
         final = torch.where(torch.isfinite(mse), mse, torch.full_like(mse, math.inf)) / var  # (M,)
         i = int(final[:R].argmin())  # the chosen model's best restart
-        parts = _forward(params, x, mask, sigmoid)[i, :cfg.units]  # (k, N)
-        w, at, c, b0 = (p.detach()[i] for p in params)
+        mine = batch.owner == i  # its units
+        parts = batch.pieces(params, x)[mine]  # (k, N)
+        w, at, c = (p.detach()[mine] for p in params[:3])
+        b0 = params[3].detach()[i]
         b = -w * at  # the bias of the formula b_i + w_i * x
-        z = w[:cfg.units].unsqueeze(-1) * x + b[:cfg.units].unsqueeze(-1)  # (k, N)
+        z = w.unsqueeze(-1) * x + b.unsqueeze(-1)  # (k, N)
     best_of = final.view(len(settings), R).min(1).values  # (S,)
     sweep = pd.DataFrame({"act": [a for _, a in settings[1:]], "k": [k for k, _ in settings[1:]],
                           "rel_mse": best_of[1:].tolist()})
-    pieces = pd.concat([pd.DataFrame({"unit": 0, "x": x.numpy(), "y": float(b0[0])})] +
+    pieces = pd.concat([pd.DataFrame({"unit": 0, "x": x.numpy(), "y": float(b0)})] +
                        [pd.DataFrame({"unit": u + 1, "x": x.numpy(), "y": parts[u].numpy()}) for u in range(cfg.units)],
                        ignore_index=True)
-    table = pd.DataFrame({"unit": range(cfg.units + 1), "w": [math.nan] + w[:cfg.units].tolist(),
-                          "b": [float(b0[0])] + b[:cfg.units].tolist(), "c": [math.nan] + c[:cfg.units].tolist()})
-    fit = pd.DataFrame({"x": x.numpy(), "y": (parts.sum(0) + b0[0]).numpy()})
+    table = pd.DataFrame({"unit": range(cfg.units + 1), "w": [math.nan] + w.tolist(),
+                          "b": [float(b0)] + b.tolist(), "c": [math.nan] + c.tolist()})
+    fit = pd.DataFrame({"x": x.numpy(), "y": (parts.sum(0) + b0).numpy()})
     return FitResult(data=pd.DataFrame({"x": x.numpy(), "y": y.numpy()}), fit=fit, pieces=pieces,
                      history=pd.DataFrame(rows), sweep=sweep, params=table, rel_mse=float(best_of[0]),
                      dead=int((z <= 0).all(1).sum()) if cfg.act == "relu" else 0,
