@@ -103,8 +103,8 @@ def lines(df: pd.DataFrame, x: str, y: str, color: str | None = None, *, title: 
           stop_label: str = "", marker_x: float | list[float] | None = None, dash: str | None = None,
           height: int = 300, rule_y: float | None = None, rule_label: str = "", flag: str | None = None,
           flag_label: str = "", y_domain: tuple[float, float] | None = None,
-          points: bool | None = None, integer_x: bool = False) -> alt.Chart:
-    """Curves y(x), one per color value; optional log y, a red rule where a run stopped (diverged), step markers.
+          points: bool | None = None, integer_x: bool = False, log_x: bool = False) -> alt.Chart:
+    """Curves y(x), one per color value; optional log y (and log x), a red rule where a run stopped (diverged), step markers.
 
     rule_y draws a labelled horizontal reference (a baseline, a threshold); flag names a boolean column
     whose True rows are marked with red crosses, labelled flag_label in the legend (e.g. "exploded");
@@ -114,7 +114,7 @@ def lines(df: pd.DataFrame, x: str, y: str, color: str | None = None, *, title: 
     """
     dom = {"domain": list(y_domain)} if y_domain else {}
     axis = {"axis": alt.Axis(tickMinStep=1, format="d")} if integer_x else {}
-    enc = {"x": alt.X(x, title=x_title or x, **axis), "y": alt.Y(y, title=y_title or y,
+    enc = {"x": alt.X(x, title=x_title or x, **axis, **({"scale": alt.Scale(type="log")} if log_x else {})), "y": alt.Y(y, title=y_title or y,
            scale=alt.Scale(type="log", **dom) if log_y else alt.Scale(zero=False, **dom))}
     if color:  # in a narrow chart (built inside `narrow()`), long labels get one legend column, not two side by side
         one = _BUDGET.get() is not None and max((_size(str(v)) for v in df[color].unique()), default=0) > 12
@@ -152,10 +152,13 @@ def lines(df: pd.DataFrame, x: str, y: str, color: str | None = None, *, title: 
 def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str = "", z_title: str = "",
             path: pd.DataFrame | None = None, marker: pd.DataFrame | None = None,
             best: tuple[float, float] | None = None, log_z: bool = True, height: int = 380,
-            x_title: str = "", y_title: str = "", z_domain: tuple[float, float] | None = None) -> alt.Chart:
+            x_title: str = "", y_title: str = "", z_domain: tuple[float, float] | None = None,
+            arrows: pd.DataFrame | None = None, key_right: bool = False) -> alt.Chart:
     """A filled grid z(x, y) (log colour by default) with an optional path, current point and optimum on top.
 
-    z_domain fixes the colour range, so two heatmaps side by side share one colour key.
+    z_domain fixes the colour range (values beyond it take the end colours), so two heatmaps side by side share
+    one colour key. arrows (x, y, x2, y2, label, colour): labelled segments, e.g. a gradient and eigenvectors.
+    key_right puts the colour key beside the plot instead of under it (a main chart that must fit a projector).
     """
     dx = (df[x].max() - df[x].min()) / max(df[x].nunique() - 1, 1) / 2
     dy = (df[y].max() - df[y].min()) / max(df[y].nunique() - 1, 1) / 2
@@ -168,8 +171,9 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str = "", z_titl
         y=alt.Y("_y0:Q", title=y_title or y, scale=alt.Scale(domain=dom_y, nice=False, zero=False)), y2="_y1",
         color=alt.Color(f"{z}:Q", title=z_title or z,
                         scale=alt.Scale(type="log" if log_z else "linear", scheme="viridis",
-                                        **({"domain": list(z_domain)} if z_domain else {})),
-                        legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=150)),
+                                        **({"domain": list(z_domain), "clamp": True} if z_domain else {})),
+                        legend=alt.Legend(orient="right", direction="vertical", gradientLength=120) if key_right else
+                        alt.Legend(orient="bottom", direction="horizontal", gradientLength=150)),
         tooltip=[x, y, z],
     )
     layers = [grid]
@@ -182,6 +186,11 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str = "", z_titl
     if best is not None:
         layers.append(alt.Chart(pd.DataFrame({x: [best[0]], y: [best[1]]}))
                       .mark_point(shape="cross", color="#ff7f0e", size=250, strokeWidth=4).encode(x=x, y=y))
+    for a in ([] if arrows is None else arrows.itertuples()):
+        seg = alt.Chart(pd.DataFrame([a._asdict()]))
+        layers += [seg.mark_rule(color=a.colour, strokeWidth=4, clip=True).encode(x="x:Q", y="y:Q", x2="x2", y2="y2"),
+                   seg.mark_text(color=a.colour, fontWeight="bold", fontSize=text_size(15), dx=4, dy=-8, align="left")
+                   .encode(x="x2:Q", y="y2:Q", text="label")]
     if marker is not None and len(marker):
         layers.append(alt.Chart(marker).mark_point(color="#d62728", size=200, filled=True).encode(x=x, y=y))
     return _style(alt.layer(*layers).properties(title=title), height)
@@ -215,16 +224,56 @@ def points_and_lines(points: pd.DataFrame, fit: pd.DataFrame, *, x: str = "x", y
     return _style(alt.layer(dots, curve).resolve_scale(color="independent").properties(title=title), height)
 
 
+def scatter(df: pd.DataFrame, x: str, y: str, color: str, *, title: str = "", x_title: str = "", y_title: str = "",
+            color_title: str = "", log_x: bool = False, log_color: bool = False, ring: pd.DataFrame | None = None,
+            y_domain: tuple[float, float] | None = None, rule_y: float | None = None, rule_label: str = "",
+            height: int = 320) -> alt.Chart:
+    """Dots y(x) coloured by a number (log colour optional); ring: rows circled in red (e.g. the chosen run);
+    y_domain fixes the y range; rule_y draws a labelled horizontal reference."""
+    dom = {"domain": list(y_domain)} if y_domain else {"zero": False, "padding": 10}
+    enc = dict(x=alt.X(f"{x}:Q", title=x_title or x, scale=alt.Scale(type="log") if log_x else alt.Scale(zero=False)),
+               y=alt.Y(f"{y}:Q", title=y_title or y, scale=alt.Scale(**dom)))
+    dots = alt.Chart(df).mark_circle(size=110, opacity=0.85).encode(
+        **enc, color=alt.Color(f"{color}:Q", title=color_title or color, scale=alt.Scale(
+            type="log" if log_color else "linear", scheme="plasma"), legend=alt.Legend(gradientLength=150)),
+        tooltip=list(df.columns))
+    layers = [dots]
+    if rule_y is not None:
+        base = alt.Chart(pd.DataFrame({y: [rule_y], "label": [rule_label]})).encode(y=enc["y"])
+        layers[:0] = [base.mark_rule(color="#555", strokeDash=[5, 4], strokeWidth=2),
+                      base.mark_text(align="right", baseline="top", dy=4, fontWeight="bold", fontSize=text_size(12))
+                      .encode(text="label", x=alt.value("width"))]
+    if ring is not None and len(ring):
+        layers.append(alt.Chart(ring).mark_point(size=400, strokeWidth=3, color="#d62728").encode(**enc))
+    return _style(alt.layer(*layers).properties(title=title), height)
+
+
+def _signed_decades(values: pd.Series, floor: float) -> list[float]:
+    """Ticks for a symmetric log axis: 0 and the powers of ten from `floor` out to the data, both signs."""
+    out = [0.0]
+    for sign in (-1, 1):
+        top = max((abs(v) for v in values if v * sign > 0), default=0.0)
+        d = floor * 10
+        while d <= top * 10 and top > floor:
+            out.append(sign * d)
+            d *= 10
+    return sorted(out)
+
+
 def bars(df: pd.DataFrame, x: str, y: str, *, highlight: str | None = None, title: str = "",
          x_title: str = "", y_title: str = "", height: int = 200,
-         y_domain: tuple[float, float] | None = None) -> alt.Chart:
+         y_domain: tuple[float, float] | None = None, symlog: float | None = None) -> alt.Chart:
     """Bars y(x) on a quantitative x (so they line up with a line chart below); rows where the
-    boolean/0-1 column `highlight` is set are drawn in orange; y_domain fixes the y range (headroom)."""
+    boolean/0-1 column `highlight` is set are drawn in orange; y_domain fixes the y range (headroom);
+    symlog (a constant c) draws y on a symmetric log scale, linear within +-c: tiny negatives next to large
+    positives stay visible."""
     color = (alt.condition(f"datum['{highlight}'] > 0", alt.value("#ff7f0e"), alt.value("#9ecae1"))
              if highlight else alt.value("#9ecae1"))
     chart = alt.Chart(df).mark_bar(size=8).encode(
         x=alt.X(x, title=x_title or x, scale=alt.Scale(nice=False, padding=8)),
-        y=alt.Y(y, title=y_title or y, scale=alt.Scale(domain=list(y_domain)) if y_domain else alt.Undefined),
+        y=alt.Y(y, title=y_title or y, scale=alt.Scale(**({"domain": list(y_domain)} if y_domain else {}),
+                                                       **({"type": "symlog", "constant": symlog} if symlog else {})),
+                axis=alt.Axis(values=_signed_decades(df[y], symlog), format="~g") if symlog else alt.Undefined),
         color=color, tooltip=list(df.columns))
     return _style(chart.properties(title=title), height)
 

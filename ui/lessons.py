@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from core import activations as ac, gradient_descent as gd, overfitting as of, pooling as pl, rnn_gradients as rg
+from core import activations as ac, critical_points as cp, gradient_descent as gd, overfitting as of, pooling as pl
+from core import rnn_gradients as rg
 from core.lab import Param, defaults, params
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,6 +113,20 @@ ACTIVATIONS = Lesson("activations", "1", (_PIECE, _FIT), {
     "sigmoid_vs_relu": {"fit_target": "sine", "fit_units": 8, "fit_act": "sigmoid"},
 })
 
+_POINT = Section("point", cp.PointConfig, cp.run_point, ("w1", "w2"), prefix="cp_")
+_ESCAPE = Section("escape", cp.EscapeConfig, cp.run_escape, ("eps", "lr", "momentum", "jump"), prefix="cpe_",
+                  budget=("steps",))
+_NETWORK = Section("network", cp.NetworkConfig, cp.run_network, ("runs", "hidden"), prefix="cpn_",
+                   budget=("train_steps", "critical_steps"),
+                   views={"show": (1, Param(lo=1, hi=100, step=1))})  # the run whose spectrum is drawn (<= runs)
+CRITICAL_POINTS = Lesson("critical_points", "3", (_POINT, _ESCAPE, _NETWORK), {
+    "saddle": {"cp_tab": "point", "cp_w1": 0.0, "cp_w2": 0.0},  # g = 0, eigenvalues -2 and +2
+    "valley": {"cp_tab": "point", "cp_w1": 1.0, "cp_w2": 1.0},  # eigenvalues 0 and 4: a valley of minima
+    "stuck": {**_ESCAPE.defaults(), "cp_tab": "escape", "cpe_eps": 1e-6},  # the longest plateau
+    "eigenvector": {**_ESCAPE.defaults(), "cp_tab": "escape", "cpe_jump": 1.0},  # L(u) = 0.25 < L(0) = 1
+    "network": {**_NETWORK.defaults(), "cp_tab": "network"},
+}, tab_key="cp_tab")
+
 _LADDER, _BUDGET = ("n_train", "noise", "max_depth"), ("width", "epochs", "lr")
 _SHOW = ("deepest", Param(options=("best", "deepest", 0, 1, 2, 3, 4, 5, 6)))
 _CAPACITY = Section("capacity", of.SweepConfig, of.run_sweep, (*_LADDER, "weight_decay"), prefix="of_",
@@ -162,7 +177,7 @@ RNN_GRADIENTS = Lesson("rnn_gradients", "5", (
                      "rnn_lr_low": _CLIP.lr_low},
 })
 
-LESSONS: tuple[Lesson, ...] = (GRADIENT_DESCENT, ACTIVATIONS, OVERFITTING, POOLING, RNN_GRADIENTS)
+LESSONS: tuple[Lesson, ...] = (GRADIENT_DESCENT, ACTIVATIONS, OVERFITTING, CRITICAL_POINTS, POOLING, RNN_GRADIENTS)
 
 
 def lesson(name: str) -> Lesson | None:

@@ -1,0 +1,202 @@
+"""Lesson: critical points — the Hessian at a point, escaping a saddle, near-critical points of a real network."""
+import dataclasses
+import functools
+import math
+
+import pandas as pd
+import pytest
+import torch
+
+from core.critical_points import (EPS_LADDER, ESCAPED, NET_EIG_TOL, EscapeConfig, NetworkConfig, PointConfig, loss,
+                                  run_escape, run_network, run_point)
+from core.critical_points.network import data, derivatives, losses, n_params
+from tests.apptest import assert_clean, open_page
+from tests.claims import claim_seeds, margin
+from ui.lessons import CRITICAL_POINTS
+
+SEEDS = claim_seeds()
+PRESETS = CRITICAL_POINTS.presets
+MINIMA_SHARE = 0.2  # the issue's bound: at most this share of near-critical points may be local minima
+
+
+@functools.cache
+def escape(seed: int, **kw):
+    return run_escape(EscapeConfig(seed=seed, **kw))
+
+
+@functools.cache
+def network(seed: int, **kw):
+    return run_network(NetworkConfig(seed=seed, **kw))
+
+
+# --- section 1: one point -------------------------------------------------------------------
+def test_hessian_at_the_origin_is_a_saddle():
+    r = run_point(PointConfig(w1=0.0, w2=0.0))
+    assert r.grad == [0.0, 0.0]
+    assert torch.allclose(torch.tensor(r.hessian), torch.tensor([[0.0, -2.0], [-2.0, 0.0]]), atol=1e-6)
+    assert r.eigenvalues == pytest.approx([-2.0, 2.0], abs=1e-6) and r.kind == "saddle"
+    u = torch.tensor(r.eigenvectors[0], dtype=torch.float64)  # the way down: (1, 1)/sqrt 2
+    assert torch.allclose(u.abs(), torch.full((2,), 2 ** -0.5, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("w1,w2", [(1.0, 1.0), (0.5, 2.0), (2.0, 0.5), (-1.0, -1.0), (1.25, 0.8)])
+def test_the_valley_is_a_minimum_with_a_flat_direction(w1, w2):
+    """On w1 * w2 = 1: g = 0, eigenvalues 0 and 2(w1^2 + w2^2) (4 at (1, 1)), the flat one along the valley."""
+    r = run_point(PointConfig(w1=w1, w2=w2))
+    assert r.kind == "flat_minimum" and r.loss < 1e-12
+    assert r.eigenvalues == pytest.approx([0.0, 2 * (w1 ** 2 + w2 ** 2)], abs=1e-6)
+    d1, d2 = r.eigenvectors[0]  # along the valley: the tangent of w2 = 1/w1 is (w1, -w2) up to length
+    assert abs(d1 * w2 + d2 * w1) < 1e-6
+
+
+def test_off_the_critical_points_the_page_says_slope():
+    r = run_point(PointConfig(w1=0.3, w2=0.2))
+    assert r.kind == "slope" and math.hypot(*r.grad) > 0.1
+
+
+def test_taylor_model_matches_near_the_point():
+    """The quadratic model equals the loss at the point and is within the cubic remainder nearby."""
+    r = run_point(PointConfig(w1=0.5, w2=-0.3))
+    wide = r.taylor.pivot_table(index=["w1", "w2"], columns="surface", values="loss")
+    gap = (wide["true"] - wide["taylor"]).abs()
+    dist = (wide.index.get_level_values(0) - 0.5) ** 2 + (wide.index.get_level_values(1) + 0.3) ** 2
+    assert gap[dist < 1e-12].max() < 1e-12 and gap[dist < 0.01].max() < 0.05 < gap.max()
+
+
+# --- section 2: escaping ------------------------------------------------------------------
+@pytest.mark.parametrize("seed", SEEDS)
+def test_escape_takes_longer_the_closer_the_start(seed):
+    """Steps to escape grow strictly as eps shrinks (1e-1 .. 1e-6), for gradient descent and for momentum, and
+    momentum escapes sooner from every eps (the page's defaults)."""
+    e = escape(seed).escape.set_index(["method", "eps"]).steps
+    for method in ("gd", "momentum"):
+        s = [e[(method, eps)] for eps in EPS_LADDER]
+        assert not any(map(math.isnan, s)), (method, s)
+        margin(f"{method}: smallest extra steps per 10x closer start > 0", seed, min(b - a for a, b in zip(s, s[1:])), 0)
+    margin("momentum: fewest steps saved against gradient descent > 0", seed,
+           min(e[("gd", eps)] - e[("momentum", eps)] for eps in EPS_LADDER), 0)
+
+
+@pytest.mark.parametrize("jump", [0.05, 0.5, 1.0, 1.5])
+def test_one_step_along_the_negative_eigenvector_lowers_the_loss(jump):
+    """L(eta * u) = (1 - eta^2 / 2)^2 < 1 = L(0) for every eta of the slider (0 < eta < 2)."""
+    r = run_escape(EscapeConfig(jump=jump, steps=50))
+    assert r.saddle_loss == 1.0 and r.jump_loss < r.saddle_loss
+    assert r.jump_loss == pytest.approx((1 - jump ** 2 / 2) ** 2)
+
+
+def test_escape_history_is_consistent():
+    r = escape(0)
+    h = r.history
+    assert set(h.method) == {"gd", "momentum"} and set(h.eps) == set(EPS_LADDER) and h.step.min() == 1
+    first = h[h.loss < ESCAPED].groupby(["method", "eps"]).step.min()
+    assert (first.sort_index() == r.escape.set_index(["method", "eps"]).steps.sort_index()).all()
+    assert abs(math.hypot(*r.direction) - 1) < 1e-12
+
+
+# --- section 3: a real network -------------------------------------------------------------
+@pytest.mark.parametrize("seed", SEEDS)
+def test_near_critical_points_are_rarely_minima(seed):
+    """At most MINIMA_SHARE of the points have minimum ratio 1, and most have negative eigenvalues; |g| is small."""
+    p = network(seed).points
+    assert len(p) == NetworkConfig().runs
+    margin(f"network: share of local minima < {MINIMA_SHARE}", seed, (p.ratio == 1).mean(), MINIMA_SHARE, above=False)
+    margin("network: share with negative eigenvalues > 0.5", seed, (p.negative > 0).mean(), 0.5)
+    margin("network: largest |g| at a near-critical point < 0.05", seed, p.grad_norm.max(), 0.05, above=False)
+
+
+def test_network_hessian_is_the_exact_one():
+    """The batched Hessians equal torch.autograd.functional.hessian of each network's loss alone (not Gauss-Newton:
+    they have negative eigenvalues), and the batched gradients equal each network's own."""
+    theta = 0.5 * torch.randn(3, n_params(6), generator=torch.Generator().manual_seed(7), dtype=torch.float64)
+    x, y = data()
+    grad, hess = derivatives(theta, 6)
+    for r in range(3):
+        one = lambda th: losses(th.unsqueeze(0), x, y, 6)[0]  # noqa: E731
+        assert torch.allclose(hess[r], torch.autograd.functional.hessian(one, theta[r]), atol=1e-10)
+        assert torch.allclose(grad[r], torch.autograd.functional.jacobian(one, theta[r]), atol=1e-12)
+    assert (torch.linalg.eigvalsh(hess) < -NET_EIG_TOL).any()
+
+
+# --- behaviour --------------------------------------------------------------------------------
+SMALL = [(run_point, PointConfig(w1=0.4, w2=-1.0)), (run_escape, EscapeConfig(steps=100)),
+         (run_network, NetworkConfig(runs=5, train_steps=200, critical_steps=200))]
+
+
+def _frames(res):
+    return [v for v in dataclasses.asdict(res).values() if isinstance(v, pd.DataFrame)]
+
+
+@pytest.mark.parametrize("run,cfg", SMALL)
+def test_same_seed_same_frames(run, cfg):
+    a, b = run(cfg), run(cfg)
+    for x, y in zip(_frames(a), _frames(b)):
+        pd.testing.assert_frame_equal(x, y)
+
+
+def test_another_seed_starts_elsewhere():
+    assert escape(0).direction != escape(1).direction
+    assert not network(0, runs=5, train_steps=200, critical_steps=200).points.equals(
+        network(1, runs=5, train_steps=200, critical_steps=200).points)
+
+
+def test_progress_is_called_early_and_at_the_end():
+    for run, cfg in SMALL[1:]:
+        calls = []
+        run(cfg, progress=lambda frac, frame: calls.append(frac))
+        assert calls[0] == 0.0 and calls[-1] == 1.0 and len(calls) >= 2
+
+
+def test_bad_config_is_refused():
+    for cls, bad in ((PointConfig, dict(w1=2.5)), (EscapeConfig, dict(eps=0.5)), (EscapeConfig, dict(momentum=1.0)),
+                     (EscapeConfig, dict(jump=2.0)), (NetworkConfig, dict(runs=101)), (NetworkConfig, dict(hidden=1))):
+        with pytest.raises(ValueError):
+            cls(**bad)
+
+
+def test_extremes_run_without_nan():
+    r = run_escape(EscapeConfig(lr=0.1, momentum=0.95, steps=300))
+    assert not r.diverged and r.history.loss.map(math.isfinite).all()
+    slow = run_escape(EscapeConfig(lr=0.01, momentum=0.0, steps=50))  # nobody escapes: NaN steps, said on the page
+    assert slow.escape.steps.isna().all()
+
+
+def test_loss_is_the_one_example_squared_error():
+    w = torch.tensor([[0.0, 0.0], [1.0, 1.0], [2.0, -1.0]], dtype=torch.float64)
+    assert loss(w).tolist() == [1.0, 0.0, 9.0]
+
+
+# --- page -------------------------------------------------------------------------------------
+def _metric(at, label_start):
+    return next(m.value for m in at.metric if m.label.startswith(label_start))
+
+
+def _text(at):
+    return " ".join(x.value for x in [*at.markdown, *at.info, *at.warning, *at.success])
+
+
+def test_page_defaults_tell_the_story():
+    at = open_page(CRITICAL_POINTS.page)
+    assert_clean(at)
+    assert "Saddle point" in _text(at) and _metric(at, "‖g‖") == "0" and _metric(at, "Loss") == "1"
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_presets_show_their_story(name):
+    at = open_page(CRITICAL_POINTS.page)
+    at.button(key=f"preset_critical_points_{name}").click().run()
+    assert_clean(at)
+    text = _text(at)
+    if name == "saddle":
+        assert "Saddle point" in text
+    elif name == "valley":
+        assert "Minimum with a flat direction" in text and "valley" in text
+    elif name == "stuck":  # the numbers in the verdict are the run's
+        r = escape(0, eps=1e-6).escape.set_index(["method", "eps"]).steps
+        assert f"**{int(r[('gd', 1e-6)])}** steps" in text and _metric(at, "Steps to escape, gradient") == str(int(r[("gd", 1e-6)]))
+    elif name == "eigenvector":
+        assert _metric(at, "L after one step") == "0.25"
+    elif name == "network":
+        p = network(0).points
+        assert _metric(at, "Local minima") == f"{int((p.ratio == 1).sum())}/{len(p)}"
+        assert f"Of **{len(p)}** near-critical points, **{int((p.ratio == 1).sum())}** are local minima" in text
