@@ -17,14 +17,17 @@ def run(cfg):
     """One cached run per distinct config of any section: the defaults run once for the whole class."""
     curve = lambda f: charts.lines(f.assign(phase=names(f.phase, f"{L.name}.network.phase")), "step", "value",  # noqa: E731
                                    "phase", log_y=True, title=t("common.training"), points=False)
-    slow = isinstance(cfg, (cp.EscapeConfig, cp.NetworkConfig))
-    return L.run(cfg, progress=live_progress(t("common.training"), curve if isinstance(cfg, cp.NetworkConfig) else None)
-                 if slow else None)
+    bar = None if isinstance(cfg, cp.PointConfig) else live_progress(
+        t("common.training"), curve if isinstance(cfg, cp.NetworkConfig) else None)
+    return L.run(cfg, progress=bar)
 
 
-def vec(v) -> str:
-    """A vector as a LaTeX column."""
-    return r"\begin{pmatrix}" + r"\\".join(f"{x:.3g}" for x in v) + r"\end{pmatrix}"
+def picked() -> None:
+    """A click on the surface moves the point there (the sliders follow, and so does the link)."""
+    cells = st.session_state["chart_loss_surface"].selection.get("cell") or []
+    if cells:
+        for field in ("w1", "w2"):
+            st.session_state[L.section("point").key(field)] = round(float(cells[0][field]), 2)
 
 
 def point(cfg: cp.PointConfig, r: cp.PointResult, side) -> None:
@@ -40,24 +43,23 @@ def point(cfg: cp.PointConfig, r: cp.PointResult, side) -> None:
     box = {"saddle": numbers.warning, "minimum": numbers.success, "flat_minimum": numbers.success}.get(r.kind, numbers.info)
     box(sentences(t(f"{L.name}.point.kind.{r.kind}", **say), valley))
     with numbers:
-        H = r.hessian
+        H, g = r.hessian, r.grad
         left, right = st.columns(2)
-        left.latex(rf"g = {vec(r.grad)},\quad H = \begin{{pmatrix}}{H[0][0]:.3g} & {H[0][1]:.3g}\\ {H[1][0]:.3g} & "
+        left.latex(rf"g = \begin{{pmatrix}}{g[0]:.3g}\\ {g[1]:.3g}\end{{pmatrix}},\quad "
+                   rf"H = \begin{{pmatrix}}{H[0][0]:.3g} & {H[0][1]:.3g}\\ {H[1][0]:.3g} & "
                    rf"{H[1][1]:.3g}\end{{pmatrix}}")
         right.latex(r"\begin{aligned}" + rf"\lambda_1 &= {l1:.3g}, & u_1 &= ({u1[0]:.3g},\ {u1[1]:.3g})\\"
                     rf"\lambda_2 &= {l2:.3g}, & u_2 &= ({u2[0]:.3g},\ {u2[1]:.3g})" + r"\end{aligned}")
     at = pd.DataFrame({"w1": [cfg.w1], "w2": [cfg.w2]})
     hue = lambda lam: "#ff7f0e" if lam < -cp.EIG_TOL else "#17becf" if lam > cp.EIG_TOL else "#dddddd"  # noqa: E731
-    arrows = [(u, f"λ = {lam:.2g}", hue(lam)) for u, lam in ((u1, l1), (u2, l2))]
-    rows = [(cfg.w1 - 0.5 * u[0], cfg.w2 - 0.5 * u[1], cfg.w1 + 0.5 * u[0], cfg.w2 + 0.5 * u[1], lab, c) for u, lab, c in arrows]
-    if gnorm > cp.GRAD_TOL:  # the downhill direction, -g / |g|
-        rows.append((cfg.w1, cfg.w2, cfg.w1 - 0.6 * r.grad[0] / gnorm, cfg.w2 - 0.6 * r.grad[1] / gnorm, "−g", "white"))
-    arrows = pd.DataFrame(rows, columns=["x", "y", "x2", "y2", "label", "colour"])
+    d = r.directions
+    arrows = pd.DataFrame({"x": d.w1, "y": d.w2, "x2": d.w1_end, "y2": d.w2_end, "label": [
+        "−g" if n == "-g" else f"λ = {lam:.2g}" for n, lam in zip(d.name, d.eigenvalue)],
+        "colour": ["white" if n == "-g" else hue(lam) for n, lam in zip(d.name, d.eigenvalue)]})
     with figure, charts.narrow(50):
         charts.show(charts.heatmap(r.surface, "w1", "w2", "loss", log_z=False, z_domain=(0, 4), marker=at, arrows=arrows,
-                                   height=420, key_right=True,
-                                   title=t(f"{L.name}.point.chart"), x_title="w₁", y_title="w₂",
-                                   z_title=t(f"{L.name}.point.z")), r.surface, "loss_surface")
+                                   height=420, key_right=True, pick="cell", title=t(f"{L.name}.point.chart"), x_title="w₁", y_title="w₂",
+                                   z_title=t(f"{L.name}.point.z")), r.surface, "loss_surface", on_select=picked)
         st.caption(t(f"{L.name}.point.arrows"))
     dom = (float(r.taylor.loss.min()), float(r.taylor.loss.max()))  # one colour key for both
     with charts.narrow(26):
@@ -115,15 +117,12 @@ def network(cfg: cp.NetworkConfig, r: cp.NetworkResult, side) -> None:
     if p.empty:
         return
     show = render_all([dataclasses.replace(page.control(L, "network", "show"), hi=cfg.runs)], side)["cpn_show"]
-    minima, neg = int((p.ratio == 1).sum()), int((p.negative > 0).sum())
-    side.metric(t(f"{L.name}.network.m_minima"), f"{minima}/{len(p)}")
+    k = cp.summary(p)
+    side.metric(t(f"{L.name}.network.m_minima"), f"{k['minima']}/{k['n']}")
     side.metric(t(f"{L.name}.network.m_ratio"), number(p.ratio.median()))
     numbers, figure = page.lead()
-    numbers.info(t(f"{L.name}.network.verdict", n=len(p), minima=minima, neg=neg, P=cp.n_params(cfg.hidden),
-                   lo=int(p.negative[p.negative > 0].min() if neg else 0), hi=int(p.negative.max()),
-                   emin=number(p.min_eig.min()), emax=number(p.min_eig[p.negative > 0].max() if neg else 0),
-                   glo=number(p.grad_norm.min()), ghi=number(p.grad_norm.max()), rlo=number(p.ratio.min()),
-                   rhi=number(p.ratio.max()), tol=f"{cp.NET_EIG_TOL:g}"))
+    numbers.info(t(f"{L.name}.network.verdict", P=cp.n_params(cfg.hidden), tol=f"{cp.NET_EIG_TOL:g}",
+                   **{key: number(v) if isinstance(v, float) else v for key, v in k.items()}))
     with figure, charts.narrow(50):
         charts.show(charts.scatter(p, "loss", "ratio", "grad_norm", log_x=True, log_color=True, ring=p[p.run == show],
                                    y_domain=(0, 1), rule_y=1.0, rule_label=t(f"{L.name}.network.rule"),

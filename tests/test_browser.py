@@ -83,6 +83,24 @@ def test_unknown_path_lands_home_with_a_notice(browser_page):
     assert page.locator("h1").first.inner_text().startswith("DL Live Lab")
 
 
+def test_click_on_the_loss_surface_moves_the_point(browser_page):
+    """Critical points: a click on the surface moves (w1, w2) there — the link and the page's numbers follow."""
+    url, page = browser_page
+    open_clean(page, f"{url}/critical_points?lang=en")
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    box = chart.locator("canvas, svg").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.3)  # right and up of the saddle
+    page.wait_for_function("() => location.search.includes('cp_w1=')", timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=120_000)
+    values = dict(kv.split("=") for kv in page.evaluate("location.search")[1:].split("&"))
+    assert float(values["cp_w1"]) > 0.5 and float(values["cp_w2"]) > 0.2, values
+    on_valley = abs(float(values["cp_w1"]) * float(values["cp_w2"]) - 1) < 1e-9  # the page judges the new point
+    assert page.get_by_text("Minimum with a flat direction" if on_valley else "Not a critical point").count() == 1
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
 FIRST_CHART = """() => [...document.querySelectorAll('[data-testid=stVegaLiteChart]')].map(e => e.getBoundingClientRect())
   .sort((a, b) => a.top - b.top).map(r => [Math.round(r.top), Math.round(r.bottom)])[0]"""
 # Text cut with "…" (a metric "2.50…" for 2.5e7; a slider label "Add one out…")

@@ -5,7 +5,7 @@ import contextlib
 import contextvars
 import json
 import re
-from typing import Iterator
+from typing import Callable, Iterator
 
 import altair as alt
 import pandas as pd
@@ -153,12 +153,13 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str = "", z_titl
             path: pd.DataFrame | None = None, marker: pd.DataFrame | None = None,
             best: tuple[float, float] | None = None, log_z: bool = True, height: int = 380,
             x_title: str = "", y_title: str = "", z_domain: tuple[float, float] | None = None,
-            arrows: pd.DataFrame | None = None, key_right: bool = False) -> alt.Chart:
+            arrows: pd.DataFrame | None = None, key_right: bool = False, pick: str | None = None) -> alt.Chart:
     """A filled grid z(x, y) (log colour by default) with an optional path, current point and optimum on top.
 
     z_domain fixes the colour range (values beyond it take the end colours), so two heatmaps side by side share
     one colour key. arrows (x, y, x2, y2, label, colour): labelled segments, e.g. a gradient and eigenvectors.
     key_right puts the colour key beside the plot instead of under it (a main chart that must fit a projector).
+    pick names a click selection of one cell (its x and y values), for `show(..., on_select=...)`.
     """
     dx = (df[x].max() - df[x].min()) / max(df[x].nunique() - 1, 1) / 2
     dy = (df[y].max() - df[y].min()) / max(df[y].nunique() - 1, 1) / 2
@@ -176,6 +177,8 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str = "", z_titl
                         alt.Legend(orient="bottom", direction="horizontal", gradientLength=150)),
         tooltip=[x, y, z],
     )
+    if pick:
+        grid = grid.add_params(alt.selection_point(name=pick, fields=[x, y], on="click", toggle=False))
     layers = [grid]
     inside = lambda f: f[f[x].between(*dom_x) & f[y].between(*dom_y)]  # noqa: E731 — a diverging path leaves the grid
     path = None if path is None else inside(path)
@@ -186,10 +189,11 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str = "", z_titl
     if best is not None:
         layers.append(alt.Chart(pd.DataFrame({x: [best[0]], y: [best[1]]}))
                       .mark_point(shape="cross", color="#ff7f0e", size=250, strokeWidth=4).encode(x=x, y=y))
-    for a in ([] if arrows is None else arrows.itertuples()):
-        seg = alt.Chart(pd.DataFrame([a._asdict()]))
+    for a in ([] if arrows is None else arrows.itertuples()):  # each label at its (x2, y2) end, towards the middle
+        seg, right = alt.Chart(pd.DataFrame([a._asdict()])), a.x2 > sum(dom_x) / 2
         layers += [seg.mark_rule(color=a.colour, strokeWidth=4, clip=True).encode(x="x:Q", y="y:Q", x2="x2", y2="y2"),
-                   seg.mark_text(color=a.colour, fontWeight="bold", fontSize=text_size(15), dx=4, dy=-8, align="left")
+                   seg.mark_text(color=a.colour, fontWeight="bold", fontSize=text_size(15), dx=-6 if right else 6,
+                                 dy=-8, align="right" if right else "left", clip=True)
                    .encode(x="x2:Q", y="y2:Q", text="label")]
     if marker is not None and len(marker):
         layers.append(alt.Chart(marker).mark_point(color="#d62728", size=200, filled=True).encode(x=x, y=y))
@@ -402,8 +406,12 @@ def diagram(edges: pd.DataFrame, *, title: str = "", highlight: str = "",
     return "\n".join(out + ["}"])
 
 
-def show(chart: alt.Chart, data: pd.DataFrame, name: str) -> None:
-    """Draw a chart and offer its data as CSV (the exact numbers behind the picture)."""
-    st.altair_chart(chart, width="stretch")
+def show(chart: alt.Chart, data: pd.DataFrame, name: str, on_select: Callable[[], None] | None = None) -> None:
+    """Draw a chart and offer its data as CSV (the exact numbers behind the picture). on_select: called when the
+    chart's selection changes (its state is st.session_state[f"chart_{name}"])."""
+    if on_select is None:
+        st.altair_chart(chart, width="stretch")
+    else:
+        st.altair_chart(chart, width="stretch", on_select=on_select, key=f"chart_{name}")
     st.download_button(t("common.download_csv"), data.to_csv(index=False).encode("utf-8"),
                        file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}")

@@ -80,6 +80,17 @@ class NetworkResult:
     diverged: bool  # some run blew up (its point is left out)
 
 
+def summary(points: pd.DataFrame) -> dict[str, float]:
+    """What the page says about the points: how many, how many minima (ratio 1), how many with negative eigenvalues,
+    and the ranges of the negative count (among those), the most negative eigenvalue, |g| and the minimum ratio."""
+    neg = points[points.negative > 0]
+    return {"n": len(points), "minima": int((points.ratio == 1).sum()), "neg": len(neg),
+            "lo": int(neg.negative.min()) if len(neg) else 0, "hi": int(points.negative.max()),
+            "emin": float(neg.min_eig.min()) if len(neg) else 0.0, "emax": float(neg.min_eig.max()) if len(neg) else 0.0,
+            "glo": float(points.grad_norm.min()), "ghi": float(points.grad_norm.max()),
+            "rlo": float(points.ratio.min()), "rhi": float(points.ratio.max())}
+
+
 def run_network(cfg: NetworkConfig = NetworkConfig(), progress: Progress | None = None) -> NetworkResult:
     """Phase 1: Adam on the loss. Phase 2: Adam on |g|^2. Then the exact Hessian of every run, batched."""
     g = generator(cfg.seed)

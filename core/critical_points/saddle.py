@@ -72,6 +72,7 @@ class PointResult:
     eigenvectors: list[list[float]]  # eigenvectors[i] belongs to eigenvalues[i] (unit length)
     kind: str  # one of KINDS
     taylor: pd.DataFrame  # surface ("true" / "taylor"), w1, w2, loss around theta'
+    directions: pd.DataFrame  # name (u1 / u2 / -g), eigenvalue, w1, w2 -> w1_end, w2_end: segments for the chart
 
 
 def run_point(cfg: PointConfig = PointConfig(), progress: Progress | None = None) -> PointResult:
@@ -93,7 +94,21 @@ def run_point(cfg: PointConfig = PointConfig(), progress: Progress | None = None
                         for s, v in (("true", loss(at)), ("taylor", approx))], ignore_index=True)
     report(progress, 1.0, [])
     return PointResult(surface=surface, loss=loss(theta).item(), grad=g.tolist(), hessian=H.tolist(),
-                       eigenvalues=eig.tolist(), eigenvectors=vec.T.tolist(), kind=kind(g, eig), taylor=taylor)
+                       eigenvalues=eig.tolist(), eigenvectors=vec.T.tolist(), kind=kind(g, eig), taylor=taylor,
+                       directions=_directions(theta, g, eig, vec))
+
+
+def _directions(theta: torch.Tensor, g: torch.Tensor, eig: torch.Tensor, vec: torch.Tensor) -> pd.DataFrame:
+    """A segment of length 1 through the point along each eigenvector (its end nearer the middle of the chart
+    last, where its label goes) and, where g != 0, one of length 0.6 from the point downhill along -g/|g|."""
+    rows = []
+    for i in range(2):
+        a, b = theta + 0.5 * vec[:, i], theta - 0.5 * vec[:, i]
+        a, b = (a, b) if a.abs().max() > b.abs().max() else (b, a)
+        rows.append((f"u{i + 1}", eig[i].item(), *a.tolist(), *b.tolist()))
+    if g.norm() > GRAD_TOL:
+        rows.append(("-g", math.nan, *theta.tolist(), *(theta - 0.6 * g / g.norm()).tolist()))
+    return pd.DataFrame(rows, columns=["name", "eigenvalue", "w1", "w2", "w1_end", "w2_end"])
 
 
 # --- section 2: stuck near the saddle, and the way out ---------------------------------------
