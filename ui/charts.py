@@ -153,7 +153,8 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str = "", z_titl
             path: pd.DataFrame | None = None, marker: pd.DataFrame | None = None,
             best: tuple[float, float] | None = None, log_z: bool = True, height: int = 380,
             x_title: str = "", y_title: str = "", z_domain: tuple[float, float] | None = None,
-            arrows: pd.DataFrame | None = None, key_right: bool = False, pick: str | None = None) -> alt.Chart:
+            arrows: pd.DataFrame | None = None, key_right: bool = False, pick: str | None = None,
+            scheme: str = "viridis") -> alt.Chart:
     """A filled grid z(x, y) (log colour by default) with an optional path, current point and optimum on top.
 
     z_domain fixes the colour range (values beyond it take the end colours), so two heatmaps side by side share
@@ -171,7 +172,7 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str = "", z_titl
         x=alt.X("_x0:Q", title=x_title or x, scale=alt.Scale(domain=dom_x, nice=False, zero=False)), x2="_x1",
         y=alt.Y("_y0:Q", title=y_title or y, scale=alt.Scale(domain=dom_y, nice=False, zero=False)), y2="_y1",
         color=alt.Color(f"{z}:Q", title=z_title or z,
-                        scale=alt.Scale(type="log" if log_z else "linear", scheme="viridis",
+                        scale=alt.Scale(type="log" if log_z else "linear", scheme=scheme,
                                         **({"domain": list(z_domain), "clamp": True} if z_domain else {})),
                         legend=alt.Legend(orient="right", direction="vertical", gradientLength=120) if key_right else
                         alt.Legend(orient="bottom", direction="horizontal", gradientLength=150)),
@@ -249,6 +250,28 @@ def scatter(df: pd.DataFrame, x: str, y: str, color: str, *, title: str = "", x_
                       .encode(text="label", x=alt.value("width"))]
     if ring is not None and len(ring):
         layers.append(alt.Chart(ring).mark_point(size=400, strokeWidth=3, color="#d62728").encode(**enc))
+    return _style(alt.layer(*layers).properties(title=title), height)
+
+
+def cells(df: pd.DataFrame, colour: str, colours: dict[str, str] | str | None = None, *, title: str = "",
+          height: int = 260, text: str | None = None, domain: tuple[float, float] | None = None) -> alt.Chart:
+    """A grid of square cells (columns row, col; row 0 on top, like an image), coloured by `colour`:
+    colours {label: colour} for a category (fixed colours and legend order), a scheme name ("reds") for a number
+    (domain fixes its range), or None for a column of "#rrggbb" strings (a picture, no legend).
+    text: a column written in each cell."""
+    if colours is None:
+        fill = alt.Color(f"{colour}:N", scale=None)
+    elif isinstance(colours, str):
+        fill = alt.Color(f"{colour}:Q", title=None, scale=alt.Scale(scheme=colours, **({"domain": list(domain)} if domain else {})),
+                         legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=120))
+    else:
+        fill = alt.Color(f"{colour}:N", title=None, scale=alt.Scale(domain=list(colours), range=list(colours.values())))
+    base = alt.Chart(df).encode(x=alt.X("col:O", axis=None), y=alt.Y("row:O", axis=None))
+    grid = isinstance(colours, dict)  # white lines between category cells; pictures and maps stay seamless
+    layers = [base.mark_rect(stroke="white" if grid else None, strokeWidth=1 if grid else 0)
+              .encode(color=fill, tooltip=list(df.columns))]
+    if text:
+        layers.append(base.mark_text(fontSize=text_size(11)).encode(text=text))
     return _style(alt.layer(*layers).properties(title=title), height)
 
 
@@ -406,12 +429,19 @@ def diagram(edges: pd.DataFrame, *, title: str = "", highlight: str = "",
     return "\n".join(out + ["}"])
 
 
-def show(chart: alt.Chart, data: pd.DataFrame, name: str, on_select: Callable[[], None] | None = None) -> None:
-    """Draw a chart and offer its data as CSV (the exact numbers behind the picture). on_select: called when the
+def show(chart: alt.Chart, data: pd.DataFrame | None, name: str, on_select: Callable[[], None] | None = None) -> None:
+    """Draw a chart and offer its data as CSV (the exact numbers behind the picture; data None: a chart whose
+    numbers another chart's CSV already holds, e.g. one of a row of small ones). on_select: called when the
     chart's selection changes (its state is st.session_state[f"chart_{name}"])."""
     if on_select is None:
         st.altair_chart(chart, width="stretch")
     else:
         st.altair_chart(chart, width="stretch", on_select=on_select, key=f"chart_{name}")
+    if data is not None:
+        show_csv(data, name)
+
+
+def show_csv(data: pd.DataFrame, name: str) -> None:
+    """A button that downloads a frame as CSV (name.csv)."""
     st.download_button(t("common.download_csv"), data.to_csv(index=False).encode("utf-8"),
                        file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}")

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from core import activations as ac, critical_points as cp, gradient_descent as gd, overfitting as of, pooling as pl
+from core import activations as ac, convolution as cv, critical_points as cp, gradient_descent as gd, overfitting as of
+from core import pooling as pl
 from core import rnn_gradients as rg
 from core.lab import Param, defaults, params
 
@@ -142,6 +143,22 @@ OVERFITTING = Lesson("overfitting", "1–2", (
 ), {"just_right": {**_CAP, "of_show": "best"}, "overfit": _CAP, "more_data": {**_CAP, "of_n_train": 100},
     "weight_decay": {**_CAP, "of_weight_decay": 0.01}}, tab_key="of_tab")
 
+_FIELD = Section("field", cv.FieldConfig, cv.run_field, ("n", "k", "s", "p", "neuron"), prefix="cvf_")
+_OVERLAP = Section("overlap", cv.OverlapConfig, cv.run_overlap, ("k", "s"), prefix="cvo_", budget=("steps",))
+_SHARING = Section("sharing", cv.SharingConfig, cv.run_sharing, ("n", "cin", "filters", "k", "fc"), prefix="cvs_")
+_CHANNELS = Section("channels", cv.ChannelsConfig, cv.run_channels, ("size", "classes", "label"), prefix="cv_")
+_F = {**_FIELD.defaults(), "cv_tab": "field"}
+CONVOLUTION = Lesson("convolution", "4", (_CHANNELS, _FIELD, _OVERLAP, _SHARING), {
+    "channels": {**_CHANNELS.defaults(), "cv_tab": "channels"},
+    "one_hot": {**_CHANNELS.defaults(), "cv_tab": "channels", "cv_classes": 10, "cv_label": 7},
+    "slide": {**_F, "cvf_neuron": 1},  # 3 x 3, stride 1: neighbours share 2 columns
+    "stride2": {**_F, "cvf_s": 2, "cvf_neuron": 0},  # they share 1 column
+    "stride3": {**_OVERLAP.defaults(), "cv_tab": "overlap"},  # 3 x 3, stride 3: no overlap, patterns on borders missed
+    "padding": {**_F, "cvf_p": 1},  # 7 x 7 in, 7 x 7 out
+    "sharing": {**_SHARING.defaults(), "cv_tab": "sharing"},  # the notes' 100 x 100 x 3 image
+    "alphago": {"cv_tab": "sharing", "cvs_n": 19, "cvs_cin": 48, "cvs_filters": 192, "cvs_k": 5, "cvs_fc": 361},
+}, tab_key="cv_tab")
+
 _POOL = Section("pool", pl.PoolingConfig, pl.run_pooling,
                 ("task", "pool_a", "pool_b", "n_conv", "channels", "kernel", "epochs", "lr"), prefix="cnn_",
                 keys={"n_conv": "cnn_convs"})
@@ -177,7 +194,8 @@ RNN_GRADIENTS = Lesson("rnn_gradients", "5", (
                      "rnn_lr_low": _CLIP.lr_low},
 })
 
-LESSONS: tuple[Lesson, ...] = (GRADIENT_DESCENT, ACTIVATIONS, OVERFITTING, CRITICAL_POINTS, POOLING, RNN_GRADIENTS)
+LESSONS: tuple[Lesson, ...] = (GRADIENT_DESCENT, ACTIVATIONS, OVERFITTING, CRITICAL_POINTS, CONVOLUTION, POOLING,
+                               RNN_GRADIENTS)
 
 
 def lesson(name: str) -> Lesson | None:
