@@ -8,6 +8,7 @@ from ui.i18n import names, number, sentences, t
 from ui.lessons import CONVOLUTION as L
 from ui.live import live_progress
 
+INTRO = {"overlap": {"m": cv.overlap.M, "restarts": cv.overlap.RESTARTS}}
 FIELD_COLOURS = ("#f2f2f2", "#ff7f0e", "#1f77b4", "#9467bd", "#bdbdbd")  # input, mine, neighbour, both, padding
 
 
@@ -55,8 +56,9 @@ def field(cfg: cv.FieldConfig, r: cv.FieldResult, side) -> None:
     if r.out == 0:
         numbers.warning(t(f"{L.name}.field.too_big", k=cfg.k, side=cfg.n + 2 * cfg.p))
     else:
-        numbers.info(sentences(t(f"{L.name}.field.size", n=cfg.n, k=cfg.k, s=cfg.s, p=cfg.p, out=r.out, conv=r.conv_out),
-                               t(f"{L.name}.field.overlap", o=r.overlap) if r.overlap else t(f"{L.name}.field.no_overlap", k=cfg.k, s=cfg.s)))
+        share = (t(f"{L.name}.field.single") if r.out == 1 else t(f"{L.name}.field.overlap", o=r.overlap) if r.overlap
+                 else t(f"{L.name}.field.no_overlap", k=cfg.k, s=cfg.s))
+        numbers.info(sentences(t(f"{L.name}.field.size", n=cfg.n, k=cfg.k, s=cfg.s, p=cfg.p, out=r.out, conv=r.conv_out), share))
     kinds = dict(zip(("input", "mine", "neighbour", "both", "padding"), FIELD_COLOURS))
     legend = {t(f"{L.name}.field.cell.{k}"): c for k, c in kinds.items()}
     what = r.cells.field.where(r.cells.field != "none", r.cells.kind)  # a field's colour, else input or padding
@@ -64,7 +66,7 @@ def field(cfg: cv.FieldConfig, r: cv.FieldResult, side) -> None:
     with figure:
         left, right = st.columns([3, 2])
         with left, charts.narrow(30):
-            charts.show(charts.cells(grid, "what", legend, text="zero", height=300, title=t(f"{L.name}.field.grid", i=r.neuron)),
+            charts.show(charts.cells(grid, "what", legend, text="zero", height=300, title=t(f"{L.name}.field.grid_left" if r.left else f"{L.name}.field.grid", i=r.neuron)),
                         r.cells, "receptive_field")
         with right, charts.narrow(22):
             o = r.outputs.assign(what=names(r.outputs.mine.map({True: "me", False: "others"}), f"{L.name}.field.neuron"))
@@ -77,7 +79,7 @@ def field(cfg: cv.FieldConfig, r: cv.FieldResult, side) -> None:
             with col:
                 charts.show(charts.cells(part, "value", "redblue", height=220,
                                          title=t(f"{L.name}.field.map.{name}", k=cfg.k)), part, f"feature_map_{name}")
-    st.caption(t(f"{L.name}.field.map_note", s=cfg.s, p=cfg.p))
+    st.caption(t(f"{L.name}.field.map_note", s=cfg.s, p=cfg.p, size=cv.field.IMAGE))
 
 
 def overlap(cfg: cv.OverlapConfig, r: cv.OverlapResult, side) -> None:
@@ -88,7 +90,8 @@ def overlap(cfg: cv.OverlapConfig, r: cv.OverlapResult, side) -> None:
     border = [acc.get((s, "border")) for s in (cfg.s, 1)]
     numbers.info(sentences(
         t(f"{L.name}.overlap.cover", n=r.n, k=cfg.k, s=cfg.s, c=f"{r.coverage:.1%}", f=f"{r.formula:.1%}"),
-        t(f"{L.name}.overlap.measured", s=cfg.s, mine=f"{border[0]:.0%}", one=f"{border[1]:.0%}")
+        t(f"{L.name}.overlap.measured", s=cfg.s, mine=f"{border[0]:.0%}", one=f"{border[1]:.0%}",
+          inside=f"{acc[(cfg.s, 'inside')]:.0%}")
         if border[0] is not None and cfg.s != 1 else t(f"{L.name}.overlap.all_seen")))
     pos = r.positions.assign(what=names(r.positions.seen.map({True: "seen", False: "missed"}), f"{L.name}.overlap.pos"))
     a = r.accuracy.assign(net="s = " + r.accuracy.stride.astype(str), place=names(r.accuracy.place, f"{L.name}.overlap.place"),
@@ -108,7 +111,8 @@ def sharing(cfg: cv.SharingConfig, r: cv.SharingResult, side) -> None:
     fc, conv = r.counts.parameters
     side.metric(t(f"{L.name}.sharing.m_ratio"), number(fc / conv) + "×")
     numbers, figure = page.lead()
-    numbers.info(t(f"{L.name}.sharing.verdict", fc=f"{fc:,}", conv=f"{conv:,}", ratio=number(fc / conv)))
+    numbers.info(t(f"{L.name}.sharing.verdict" if fc > conv else f"{L.name}.sharing.verdict_more", fc=f"{fc:,}",
+                   conv=f"{conv:,}", ratio=number(fc / conv)))
     with figure:
         st.table(r.counts.assign(layer=names(r.counts.layer, f"{L.name}.sharing.layer"), parameters=r.counts.parameters
                                  .map("{:,}".format)).rename(columns=lambda c: t(f"{L.name}.sharing.col.{c}")))
@@ -136,7 +140,7 @@ presets(L)
 for (name, tab), draw in zip(page.tabs(L).items(), (channels, field, overlap, sharing)):
     if tab.open:  # lazy: only the open tab computes
         with tab:
-            _, cfg, side, main = page.section(L, name, heading=False)
+            _, cfg, side, main = page.section(L, name, heading=False, intro=INTRO.get(name))
             with main:
                 draw(cfg, run(cfg), side)
 page.takeaway(L)

@@ -11,6 +11,8 @@ from ui.i18n import names, number, sentences, t
 from ui.lessons import CRITICAL_POINTS as L
 from ui.live import live_progress
 
+INTRO = {"escape": {"n": len(cp.EPS_LADDER), "half": cp.ESCAPED}, "network": {"n": cp.network.N_POINTS}}
+
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def run(cfg):
@@ -78,7 +80,7 @@ def escape(cfg: cp.EscapeConfig, r: cp.EscapeResult, side) -> None:
     gd, mom = steps["gd"], steps["momentum"]
     for key, v in (("m_gd", gd[cfg.eps]), ("m_mom", mom[cfg.eps])):
         side.metric(t(f"{L.name}.escape.{key}"), "—" if pd.isna(v) else str(int(v)))
-    side.metric(t(f"{L.name}.escape.m_jump", eta=cfg.jump), number(r.jump_loss))
+    side.metric(t(f"{L.name}.escape.m_jump", eta=f"{cfg.jump:g}"), number(r.jump_loss))
     numbers, figure = page.lead()
     done = gd.dropna()
     per = (done.iloc[-1] - done.iloc[0]) / (len(done) - 1) if len(done) > 1 else None
@@ -86,7 +88,7 @@ def escape(cfg: cp.EscapeConfig, r: cp.EscapeResult, side) -> None:
         t(f"{L.name}.escape.verdict", eps=f"{cfg.eps:g}", gd=int(gd[cfg.eps]), mom=int(mom[cfg.eps]), half=cp.ESCAPED)
         if not (pd.isna(gd[cfg.eps]) or pd.isna(mom[cfg.eps])) else t(f"{L.name}.escape.not_yet", eps=f"{cfg.eps:g}", n=cfg.steps),
         t(f"{L.name}.escape.per_decade", k=number(per)) if per is not None else "",
-        t(f"{L.name}.escape.jump", eta=cfg.jump, before=number(r.saddle_loss), after=number(r.jump_loss))))
+        t(f"{L.name}.escape.jump", eta=f"{cfg.jump:g}", before=number(r.saddle_loss), after=number(r.jump_loss))))
     shown = r.history[(r.history.method == "gd") | (r.history.eps == cfg.eps)]  # every eps; momentum from yours
     h = shown.assign(start=lambda f: "ε = " + f.eps.map("{:g}".format),
                      method=lambda f: names(f.method, f"{L.name}.escape.method"))
@@ -129,7 +131,7 @@ def network(cfg: cp.NetworkConfig, r: cp.NetworkResult, side) -> None:
                                    title=t(f"{L.name}.network.chart", n=len(p)), x_title=t(f"{L.name}.network.x_loss"),
                                    y_title=t(f"{L.name}.network.y_ratio", tol=f"{cp.NET_EIG_TOL:g}"), color_title="‖g‖"),
                     p, "near_critical_points")
-    s = r.spectrum[r.spectrum.run == show].assign(negative=lambda f: f.eigenvalue < -cp.NET_EIG_TOL)
+    s = r.spectrum[r.spectrum.run == show].assign(negative=lambda f: f.eigenvalue < cp.network.NEGATIVE)
     with charts.narrow(50):
         charts.show(charts.bars(s, "index", "eigenvalue", highlight="negative", symlog=1e-4, height=260,
                                 title=t(f"{L.name}.network.spectrum", run=show), x_title=t(f"{L.name}.network.x_index"),
@@ -141,7 +143,8 @@ presets(L)
 for (name, tab), draw in zip(page.tabs(L).items(), (point, escape, network)):
     if tab.open:  # lazy: only the open tab computes
         with tab:
-            _, cfg, side, main = page.section(L, name, heading=False, skip=("show",) if name == "network" else ())
+            _, cfg, side, main = page.section(L, name, heading=False, skip=("show",) if name == "network" else (),
+                                              intro=INTRO.get(name))
             with main:
                 r = run(cfg)
                 if getattr(r, "diverged", False):

@@ -46,6 +46,13 @@ def test_output_size_is_what_conv2d_returns():
         assert out_size(n, k, s, p) == shape[-1] == shape[-2], (n, k, s, p)
 
 
+def test_the_neighbour_is_drawn_on_the_left_in_the_last_column():
+    r = run_field(FieldConfig(n=5, k=3, s=1, neuron=2))  # 3 x 3 output: neuron 2 ends the first row
+    assert r.left and set(r.cells.field) == {"none", "mine", "neighbour", "both"}
+    one = run_field(FieldConfig(n=3, k=3))  # a single neuron: nobody to share with
+    assert one.out == 1 and one.overlap == 0 and "neighbour" not in set(one.cells.field)
+
+
 def test_field_result_reports_the_real_shape():
     r = run_field(FieldConfig(n=7, k=3, s=1, p=1))
     assert r.out == r.conv_out == 7 and r.overlap == 2  # padding keeps the size; neighbours share k - s columns
@@ -89,6 +96,7 @@ def test_parameter_counts_are_the_real_modules():
     first = r.alphago.iloc[0]
     assert first.parameters == 5 * 5 * 48 * 192 + 192 and first.output == "19×19×192"
     assert (r.alphago.output.iloc[1:-1] == "19×19×192").all() and r.alphago.output.iloc[-1] == "19×19×1"
+    assert r.alphago.parameters.iloc[-1] == 192 + 19 * 19  # a 1 x 1 convolution and a bias per board point
     assert r.alphago_fc == 19 * 19 * 48 * 19 * 19 * 192 + 19 * 19 * 192
 
 

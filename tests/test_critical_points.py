@@ -89,8 +89,11 @@ def test_escape_history_is_consistent():
     r = escape(0)
     h = r.history
     assert set(h.method) == {"gd", "momentum"} and set(h.eps) == set(EPS_LADDER) and h.step.min() == 1
-    first = h[h.loss < ESCAPED].groupby(["method", "eps"]).step.min()
-    assert (first.sort_index() == r.escape.set_index(["method", "eps"]).steps.sort_index()).all()
+    seen = h[h.loss < ESCAPED].groupby(["method", "eps"]).step.min().sort_index()  # every step to 100, then every 10th
+    steps = r.escape.set_index(["method", "eps"]).steps.sort_index()
+    assert ((steps <= seen) & ((seen <= 100) & (steps == seen) | (seen > 100) & (seen - 10 < steps))).all()
+    long = run_escape(EscapeConfig(steps=2000, lr=0.01))
+    assert len(long.history) <= 12 * (100 + 190) and long.escape.steps.notna().sum() >= 6
     assert abs(math.hypot(*r.direction) - 1) < 1e-12
 
 
@@ -103,6 +106,14 @@ def test_near_critical_points_are_rarely_minima(seed):
     margin(f"network: share of local minima < {MINIMA_SHARE}", seed, (p.ratio == 1).mean(), MINIMA_SHARE, above=False)
     margin("network: share with negative eigenvalues > 0.5", seed, (p.negative > 0).mean(), 0.5)
     margin("network: largest |g| at a near-critical point < 0.05", seed, p.grad_norm.max(), 0.05, above=False)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_with_few_parameters_most_near_critical_points_are_minima(seed):
+    """The 'few dimensions' preset: 2 hidden units (7 parameters) — most near-critical points are minima
+    (measured while building this: 80-95% over 6 seeds; 0% from 4 hidden units up)."""
+    p = network(seed, hidden=2).points
+    margin("network, 2 hidden units: share of local minima > 0.5", seed, (p.ratio == 1).mean(), 0.5)
 
 
 def test_network_hessian_is_the_exact_one():
@@ -196,6 +207,9 @@ def test_presets_show_their_story(name):
         assert f"**{int(r[('gd', 1e-6)])}** steps" in text and _metric(at, "Steps to escape, gradient") == str(int(r[("gd", 1e-6)]))
     elif name == "eigenvector":
         assert _metric(at, "L after one step") == "0.25"
+    elif name == "few_dimensions":
+        p = network(0, hidden=2).points
+        assert _metric(at, "Local minima") == f"{int((p.ratio == 1).sum())}/{len(p)}"
     elif name == "network":
         p = network(0).points
         assert _metric(at, "Local minima") == f"{int((p.ratio == 1).sum())}/{len(p)}"

@@ -126,6 +126,7 @@ CRITICAL_POINTS = Lesson("critical_points", "3", (_POINT, _ESCAPE, _NETWORK), {
     "stuck": {**_ESCAPE.defaults(), "cp_tab": "escape", "cpe_eps": 1e-6},  # the longest plateau
     "eigenvector": {**_ESCAPE.defaults(), "cp_tab": "escape", "cpe_jump": 1.0},  # L(u) = 0.25 < L(0) = 1
     "network": {**_NETWORK.defaults(), "cp_tab": "network"},
+    "few_dimensions": {**_NETWORK.defaults(), "cp_tab": "network", "cpn_hidden": 2},  # 7 parameters: mostly minima
 }, tab_key="cp_tab")
 
 _LADDER, _BUDGET = ("n_train", "noise", "max_depth"), ("width", "epochs", "lr")

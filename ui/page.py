@@ -175,10 +175,11 @@ def header(lesson: Lesson) -> None:
         st.markdown(t(f"{lesson.name}.intro"))
 
 
-def section(lesson: Lesson, name: str, heading: bool = True, skip: tuple[str, ...] = ()):
+def section(lesson: Lesson, name: str, heading: bool = True, skip: tuple[str, ...] = (), intro: dict | None = None):
     """A lesson section: subheader, its explanation, controls on the left; returns (values, config, side, main).
 
-    The section's budget fields go in a collapsed expander; `skip` names views the page draws itself.
+    The section's budget fields go in a collapsed expander; `skip` names views the page draws itself; `intro`
+    fills the explanation's placeholders (numbers that come from core's constants).
     """
     sec = lesson.section(name)
     if st.session_state.get(SCROLL_TO) == name:  # a preset about this section was just clicked: bring it into view
@@ -187,18 +188,19 @@ def section(lesson: Lesson, name: str, heading: bool = True, skip: tuple[str, ..
         n = st.session_state["_scrolls"] = st.session_state.get("_scrolls", 0) + 1  # new markup: the script runs again
         st.html(f'<div id="{anchor}" data-n="{n}" style="scroll-margin-top: 4.5rem"></div><script>{_SCROLL % anchor}'
                 '</script>', unsafe_allow_javascript=True)
-    title, intro = t(f"{lesson.name}.{name}.title"), f"{lesson.name}.{name}.intro"
-    has_intro = t(intro) != intro
+    key = f"{lesson.name}.{name}.intro"
+    title, has_intro = t(f"{lesson.name}.{name}.title"), t(key) != key
+    intro = t(key, **(intro or {}))
     if presenting() and has_intro and heading:  # on the projector the section title opens its explanation
-        st.expander(f"**{title}**").markdown(t(intro))
+        st.expander(f"**{title}**").markdown(intro)
     elif not presenting():
         if heading:
             st.subheader(title)
         if has_intro:
-            st.markdown(t(intro))
+            st.markdown(intro)
     side, main = st.columns([1, 3], gap="large")
     if presenting() and has_intro and not heading:  # a tab names its section: the explanation folds above the controls
-        side.expander(t("common.about_section")).markdown(t(intro))
+        side.expander(t("common.about_section")).markdown(intro)
     budget, skipped = {sec.key(n) for n in sec.budget}, {sec.key(n) for n in skip}
     controls = [c for c in section_controls(lesson.name, sec) if c.key not in skipped]
     with side:

@@ -38,7 +38,7 @@ class FieldConfig:
     k: int = param(3, lo=2, hi=5, step=1)  # kernel side
     s: int = param(1, lo=1, hi=4, step=1)  # stride
     p: int = param(0, lo=0, hi=2, step=1)  # zero padding on each side
-    neuron: int = param(0, lo=0, hi=195, step=1)  # output neuron, row by row (beyond the last: the last)
+    neuron: int = param(0, lo=0, hi=224, step=1)  # output neuron, row by row (beyond the last: the last)
     seed: int = seed_param()  # the random filter
 
     def __post_init__(self):
@@ -55,7 +55,8 @@ class FieldResult:
     cells: pd.DataFrame  # row, col, kind (input / padding), field (mine / neighbour / both / none): padded input
     outputs: pd.DataFrame  # row, col, mine (bool): the output grid
     maps: pd.DataFrame  # filter (edge / random), row, col, value: feature maps of the picture
-    overlap: int  # columns shared by neighbouring fields: max(k - s, 0)
+    overlap: int  # columns shared by neighbouring fields: max(k - s, 0); 0 when a row has one neuron
+    left: bool  # the neighbour drawn is on the left (the chosen neuron is the last of its row)
 
 
 def run_field(cfg: FieldConfig = FieldConfig(), progress: Progress | None = None) -> FieldResult:
@@ -74,7 +75,8 @@ def run_field(cfg: FieldConfig = FieldConfig(), progress: Progress | None = None
         return m
 
     mine = field(i, j) if fits else torch.zeros(side, side, dtype=torch.bool)
-    other = field(i, j + 1) if j + 1 < out else torch.zeros_like(mine)  # the right-hand neighbour, if any
+    nj = j + 1 if j + 1 < out else j - 1  # the neighbour in its row: on the right, or on the left in the last column
+    other = field(i, nj) if fits and 0 <= nj < out else torch.zeros_like(mine)
     rr, cc = torch.meshgrid(torch.arange(side), torch.arange(side), indexing="ij")
     pad = (rr < cfg.p) | (rr >= cfg.p + cfg.n) | (cc < cfg.p) | (cc >= cfg.p + cfg.n)
     kind = torch.where(mine & other, 3, torch.where(mine, 1, torch.where(other, 2, 0)))
@@ -92,4 +94,4 @@ def run_field(cfg: FieldConfig = FieldConfig(), progress: Progress | None = None
                       for f, name in enumerate(("edge", "random"))], ignore_index=True)
     report(progress, 1.0, [])
     return FieldResult(out=out, conv_out=conv_out, neuron=neuron, cells=cells, outputs=outputs, maps=maps,
-                       overlap=max(cfg.k - cfg.s, 0))
+                       overlap=max(cfg.k - cfg.s, 0) if out > 1 else 0, left=fits and out > 1 and j == out - 1)

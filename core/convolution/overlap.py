@@ -73,7 +73,7 @@ class OverlapResult:
     formula: float  # the same by the closed form
     positions: pd.DataFrame  # row, col, seen (bool): the pattern's first pixel
     accuracy: pd.DataFrame  # stride, place (inside / border), accuracy, n: test images of both classes
-    history: pd.DataFrame  # stride, step, loss (the best detector's)
+    history: pd.DataFrame  # stride, step, loss (the lowest of the detectors' losses at that step)
 
 
 class Detectors(nn.Module):
@@ -83,9 +83,9 @@ class Detectors(nn.Module):
 
     def __init__(self, k: int, s: int, g: torch.Generator):
         super().__init__()
-        self.conv = nn.Conv2d(1, RESTARTS, k, stride=s)
+        self.conv = nn.utils.skip_init(nn.Conv2d, 1, RESTARTS, k, stride=s)  # no default init: no global RNG
         self.scale, self.bias = nn.Parameter(torch.empty(RESTARTS, 2)), nn.Parameter(torch.empty(RESTARTS, 2))
-        with torch.no_grad():  # a private RNG: the global one stays untouched
+        with torch.no_grad():  # every start from the private RNG
             for p in self.parameters():
                 p.copy_(0.5 * torch.randn(p.shape, generator=g))
 

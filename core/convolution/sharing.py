@@ -31,12 +31,14 @@ def alphago(filters: int = 192, layers: int = 13) -> pd.DataFrame:
     Output shapes come from running a meta tensor through the real modules."""
     mods = [("conv 5×5", nn.Conv2d(48, filters, 5, padding=2, device=META))]
     mods += [(f"conv 3×3 ({i})", nn.Conv2d(filters, filters, 3, padding=1, device=META)) for i in range(2, layers)]
-    mods += [("conv 1×1", nn.Conv2d(filters, 1, 1, device=META))]
+    mods += [("conv 1×1", nn.Conv2d(filters, 1, 1, bias=False, device=META))]
     x, rows = torch.empty(1, 48, 19, 19, device=META), []
     for name, m in mods:
         x = m(x)
         rows.append({"layer": name, "output": "×".join(map(str, (x.shape[2], x.shape[3], x.shape[1]))),
                      "parameters": count(m)})
+    rows[-1]["layer"] += " + a bias per point"  # the paper's last layer: a separate bias for each of the 361 points
+    rows[-1]["parameters"] += 19 * 19
     return pd.DataFrame(rows)
 
 

@@ -24,7 +24,6 @@ GRAD_TOL = 1e-6  # |g| at or below this: the gradient counts as zero (a critical
 EIG_TOL = 1e-6  # |lambda| at or below this: a flat direction (zero curvature)
 EPS_LADDER = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6)  # starting distances from the saddle, trained together
 ESCAPED = 0.5  # "escaped": the loss fell below half the saddle's loss (L = 1 at the origin)
-KINDS = ("slope", "minimum", "maximum", "saddle", "flat_minimum", "flat_maximum", "flat")
 
 
 def loss(w: torch.Tensor) -> torch.Tensor:
@@ -33,7 +32,8 @@ def loss(w: torch.Tensor) -> torch.Tensor:
 
 
 def kind(g: torch.Tensor, eig: torch.Tensor) -> str:
-    """What the point is, from |g| and the Hessian's eigenvalues (tolerances GRAD_TOL, EIG_TOL)."""
+    """What the point is, from |g| and the Hessian's eigenvalues (tolerances GRAD_TOL, EIG_TOL): slope, minimum,
+    maximum, saddle, flat_minimum, flat_maximum or flat."""
     if g.norm() > GRAD_TOL:
         return "slope"  # not a critical point: the gradient still points downhill
     pos, neg = bool((eig > EIG_TOL).any()), bool((eig < -EIG_TOL).any())
@@ -70,7 +70,7 @@ class PointResult:
     hessian: list[list[float]]  # H (2 x 2), by autograd
     eigenvalues: list[float]  # ascending
     eigenvectors: list[list[float]]  # eigenvectors[i] belongs to eigenvalues[i] (unit length)
-    kind: str  # one of KINDS
+    kind: str  # what kind() says
     taylor: pd.DataFrame  # surface ("true" / "taylor"), w1, w2, loss around theta'
     directions: pd.DataFrame  # name (u1 / u2 / -g), eigenvalue, w1, w2 -> w1_end, w2_end: segments for the chart
 
@@ -131,7 +131,7 @@ class EscapeConfig:
 class EscapeResult:
     """Curves of every start and method, the steps each took to escape, and the eigenvector jump."""
 
-    history: pd.DataFrame  # method (gd / momentum), eps, step (1..), loss, grad_norm
+    history: pd.DataFrame  # method (gd / momentum), eps, step (every step to 100, then every 10th), loss, grad_norm
     escape: pd.DataFrame  # method, eps, steps (NaN: not escaped within the budget)
     direction: list[float]  # the unit direction of every start (theta_0 = eps * direction)
     along: pd.DataFrame  # t, curve (true / taylor), loss: L along the eigenvector u through the saddle
@@ -150,25 +150,28 @@ def run_escape(cfg: EscapeConfig = EscapeConfig(), progress: Progress | None = N
     opt = torch.optim.SGD([{"params": [plain], "momentum": 0.0}, {"params": [heavy], "momentum": cfg.momentum}],
                           lr=cfg.lr)
     rows, broke = [], False
+    first = torch.full((2, len(EPS_LADDER)), math.nan, dtype=torch.float64)  # (method, eps): first step below ESCAPED
     for step in range(1, cfg.steps + 1):
         opt.zero_grad()
         total = loss(plain).sum() + loss(heavy).sum()  # the runs share nothing: each gets its own gradient
         total.backward()
         opt.step()
         with torch.no_grad():
-            for method, w in (("gd", plain), ("momentum", heavy)):
-                gn = torch.func.grad(lambda v: loss(v).sum())(w).norm(dim=1)  # (E,) |g| at the new point
-                rows += [{"method": method, "eps": e, "step": step, "loss": lv, "grad_norm": gv}
-                         for e, lv, gv in zip(EPS_LADDER, loss(w).tolist(), gn.tolist())]
+            now = torch.stack([loss(plain), loss(heavy)])  # (2, E)
+            first = torch.where(first.isnan() & (now < ESCAPED), float(step), first)
+            if step <= 100 or step % 10 == 0:  # a log-step chart needs every early step, fewer later
+                for method, w, lv in (("gd", plain, now[0]), ("momentum", heavy, now[1])):
+                    gn = torch.func.grad(lambda v: loss(v).sum())(w).norm(dim=1)  # (E,) |g| at the new point
+                    rows += [{"method": method, "eps": e, "step": step, "loss": a, "grad_norm": b}
+                             for e, a, b in zip(EPS_LADDER, lv.tolist(), gn.tolist())]
         if (step - 1) % 50 == 0:
             report(progress, (step - 1) / cfg.steps, rows)
-        if diverged(loss(plain).sum() + loss(heavy).sum()).item():
+        if diverged(total).item():
             broke = True
             break
     history = pd.DataFrame(rows)
-    below = history[history.loss < ESCAPED].groupby(["method", "eps"]).step.min()
-    escape = pd.DataFrame([{"method": m, "eps": e, "steps": below.get((m, e), math.nan)}
-                           for m in ("gd", "momentum") for e in EPS_LADDER])
+    escape = pd.DataFrame([{"method": m, "eps": e, "steps": first[i, j].item()}
+                           for i, m in enumerate(("gd", "momentum")) for j, e in enumerate(EPS_LADDER)])
     # the way out of the saddle itself (where g = 0 and GD cannot move): the eigenvector of the negative eigenvalue
     zero = torch.zeros(2, dtype=torch.float64)
     eig, vec = torch.linalg.eigh(torch.autograd.functional.hessian(loss, zero))
