@@ -79,9 +79,9 @@ with main:
     st.caption(t(f"{L.name}.shape_note"))
     maps = r.maps[(r.maps.stage != "input") | (r.maps.model == "A")]
     first = t(f"{L.name}.stage.input", label=t(f"{L.name}.class.{r.sample_label.replace(' ', '_')}"))
-    maps = maps.assign(ch=[t(f"{L.name}.channel", c=k) for k in maps.channel],
-                       panel=[first if s == "input" else f"{m}: {p} · {t(f'{L.name}.stage.{s}')}"
-                              for m, p, s in zip(maps.model, maps.pool, maps.stage)])
+    stage = names(maps.stage, f"{L.name}.stage")  # each distinct label looked up once, not once per pixel
+    maps = maps.assign(ch=maps.channel.map({k: t(f"{L.name}.channel", c=k) for k in maps.channel.unique()}),
+                       panel=(maps.model + ": " + maps.pool + " · " + stage).where(maps.stage != "input", first))
     charts.show(charts.image_grid(maps, "ch", "panel", title=t(f"{L.name}.maps_chart")), r.maps, "feature_maps")
 
 v, cfg, _, main = page.section(L, "inv")

@@ -91,7 +91,7 @@ def test_click_on_the_loss_surface_moves_the_point(browser_page):
     chart.scroll_into_view_if_needed()
     page.wait_for_timeout(500)
     box = chart.locator("canvas, svg").first.bounding_box()
-    page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.3)  # right and up of the saddle
+    page.mouse.click(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.3)  # right of and above the saddle
     page.wait_for_function("() => location.search.includes('cp_w1=')", timeout=60_000)
     page.wait_for_selector(IDLE, timeout=120_000)
     values = dict(kv.split("=") for kv in page.evaluate("location.search")[1:].split("&"))

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import json
 import re
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from ui.i18n import t
+from ui.internals import altair_spec
 
 
 def big() -> bool:
@@ -88,6 +90,41 @@ def _style(chart: alt.Chart, height: int) -> alt.Chart:
     )
 
 
+Spec = dict  # a chart as its finished Vega-Lite spec (what every builder below returns)
+alt.data_transformers.disable_max_rows()  # as st.altair_chart did: a chart's rows are ours to bound (core does)
+
+
+def _cached(builder: Callable[..., alt.Chart]) -> Callable[..., Spec]:
+    """Memoise a builder: its Vega-Lite spec is built (and validated by Altair) once per distinct data, arguments,
+    presenter mode and title budget, then shared by every visitor. Building and validating Altair charts, not
+    our numbers, is what a visit to a cached page costs the server; a memo hit costs the hash of the arguments."""
+
+    @st.cache_data(max_entries=256, show_spinner=False)
+    def spec(name: str, present: bool, budget: int | None, args: tuple, kwargs: dict) -> Spec:
+        return altair_spec(builder(*args, **kwargs))
+
+    @functools.wraps(builder)
+    def build(*args, **kwargs) -> Spec:
+        if _LIVE.get():  # a frame of a live training curve: drawn once, never again
+            return altair_spec(builder(*args, **kwargs))
+        return spec(builder.__name__, big(), _BUDGET.get(), args, kwargs)
+
+    return build
+
+
+_LIVE: contextvars.ContextVar[bool] = contextvars.ContextVar("live_chart", default=False)
+
+
+@contextlib.contextmanager
+def live() -> Iterator[None]:
+    """Charts built inside are frames of a live curve: not memoised (each is drawn once)."""
+    token = _LIVE.set(True)
+    try:
+        yield
+    finally:
+        _LIVE.reset(token)
+
+
 def series_order(col: pd.Series) -> list:
     """Legend and colour order of a series column: its category order if categorical, else the order of first
     appearance. Core frames list series in id order, so colours follow the series id and never the translated
@@ -98,6 +135,7 @@ def series_order(col: pd.Series) -> list:
     return list(dict.fromkeys(col))
 
 
+@_cached
 def lines(df: pd.DataFrame, x: str, y: str, color: str | None = None, *, title: str = "",
           x_title: str = "", y_title: str = "", log_y: bool = False, stop_x: float | None = None,
           stop_label: str = "", marker_x: float | list[float] | None = None, dash: str | None = None,
@@ -149,6 +187,7 @@ def lines(df: pd.DataFrame, x: str, y: str, color: str | None = None, *, title: 
     return _style(alt.layer(*layers).properties(title=title), height)
 
 
+@_cached
 def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str = "", z_title: str = "",
             path: pd.DataFrame | None = None, marker: pd.DataFrame | None = None,
             best: tuple[float, float] | None = None, log_z: bool = True, height: int = 380,
@@ -171,7 +210,7 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str = "", z_titl
     grid = alt.Chart(cells).mark_rect(clip=True).encode(
         x=alt.X("_x0:Q", title=x_title or x, scale=alt.Scale(domain=dom_x, nice=False, zero=False)), x2="_x1",
         y=alt.Y("_y0:Q", title=y_title or y, scale=alt.Scale(domain=dom_y, nice=False, zero=False)), y2="_y1",
-        color=alt.Color(f"{z}:Q", title=z_title or z,
+        color=alt.Color(f"{z}:Q", title=_wrap(z_title or z, 14) if key_right else z_title or z,
                         scale=alt.Scale(type="log" if log_z else "linear", scheme=scheme,
                                         **({"domain": list(z_domain), "clamp": True} if z_domain else {})),
                         legend=alt.Legend(orient="right", direction="vertical", gradientLength=120) if key_right else
@@ -201,6 +240,7 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str = "", z_titl
     return _style(alt.layer(*layers).properties(title=title), height)
 
 
+@_cached
 def points_and_lines(points: pd.DataFrame, fit: pd.DataFrame, *, x: str = "x", y: str = "y",
                      point_color: str | None = None, line_color: str | None = None, title: str = "",
                      height: int = 300, point_colors: dict[str, str] | None = None,
@@ -229,6 +269,7 @@ def points_and_lines(points: pd.DataFrame, fit: pd.DataFrame, *, x: str = "x", y
     return _style(alt.layer(dots, curve).resolve_scale(color="independent").properties(title=title), height)
 
 
+@_cached
 def scatter(df: pd.DataFrame, x: str, y: str, color: str, *, title: str = "", x_title: str = "", y_title: str = "",
             color_title: str = "", log_x: bool = False, log_color: bool = False, ring: pd.DataFrame | None = None,
             y_domain: tuple[float, float] | None = None, rule_y: float | None = None, rule_label: str = "",
@@ -253,6 +294,7 @@ def scatter(df: pd.DataFrame, x: str, y: str, color: str, *, title: str = "", x_
     return _style(alt.layer(*layers).properties(title=title), height)
 
 
+@_cached
 def cells(df: pd.DataFrame, colour: str, colours: dict[str, str] | str | None = None, *, title: str = "",
           height: int = 260, text: str | None = None, domain: tuple[float, float] | None = None) -> alt.Chart:
     """A grid of square cells (columns row, col; row 0 on top, like an image), coloured by `colour`:
@@ -287,6 +329,7 @@ def _signed_decades(values: pd.Series, floor: float) -> list[float]:
     return sorted(out)
 
 
+@_cached
 def bars(df: pd.DataFrame, x: str, y: str, *, highlight: str | None = None, title: str = "",
          x_title: str = "", y_title: str = "", height: int = 200,
          y_domain: tuple[float, float] | None = None, symlog: float | None = None) -> alt.Chart:
@@ -305,6 +348,7 @@ def bars(df: pd.DataFrame, x: str, y: str, *, highlight: str | None = None, titl
     return _style(chart.properties(title=title), height)
 
 
+@_cached
 def grouped_bars(df: pd.DataFrame, x: str, y: str, color: str, *, text: str | None = None, title: str = "",
                  x_title: str = "", y_title: str = "", log_y: bool = False, x_order: list | None = None,
                  height: int = 280) -> alt.Chart:
@@ -333,6 +377,7 @@ def grouped_bars(df: pd.DataFrame, x: str, y: str, color: str, *, text: str | No
     return _style(alt.layer(*layers).properties(title=title), height)
 
 
+@_cached
 def image_grid(df: pd.DataFrame, col: str, row: str | None = None, *, x: str = "col", y: str = "row",
                z: str = "value", title: str = "", scheme: str = "viridis", px: int = 7) -> alt.Chart:
     """Small images from tidy pixels (x, y, z): one row of panels per `row` value, one panel per `col` value.
@@ -359,6 +404,7 @@ def image_grid(df: pd.DataFrame, col: str, row: str | None = None, *, x: str = "
             .configure_concat(spacing=8))
 
 
+@_cached
 def spread(points: pd.DataFrame, summary: pd.DataFrame, x: str, y: str, mean: str, std: str, *,
            curves: pd.DataFrame | None = None, curve_color: str = "curve",
            marks: dict[str, float] | None = None,
@@ -393,6 +439,7 @@ def spread(points: pd.DataFrame, summary: pd.DataFrame, x: str, y: str, mean: st
     return _style(alt.layer(*layers).properties(title=title), height)
 
 
+@_cached
 def sum_of_pieces(curves: pd.DataFrame, pieces: pd.DataFrame, *, line: str, unit: str, x: str = "x", y: str = "y",
                   title: str = "", x_title: str = "", y_title: str = "", height: int = 320) -> alt.Chart:
     """Thick curves (e.g. a target and the fit), one per `line` value and in the legend, over thin lines, one per
@@ -429,19 +476,24 @@ def diagram(edges: pd.DataFrame, *, title: str = "", highlight: str = "",
     return "\n".join(out + ["}"])
 
 
-def show(chart: alt.Chart, data: pd.DataFrame | None, name: str, on_select: Callable[[], None] | None = None) -> None:
+def draw(chart: Spec, where: Any = st, **kw) -> Any:
+    """Put a built chart on the page (or in a slot)."""
+    return where.vega_lite_chart(spec=chart, width="stretch", **kw)
+
+
+def show(chart: Spec, data: pd.DataFrame | None, name: str, on_select: Callable[[], None] | None = None) -> None:
     """Draw a chart and offer its data as CSV (the exact numbers behind the picture; data None: a chart whose
     numbers another chart's CSV already holds, e.g. one of a row of small ones). on_select: called when the
     chart's selection changes (its state is st.session_state[f"chart_{name}"])."""
     if on_select is None:
-        st.altair_chart(chart, width="stretch")
+        draw(chart)
     else:
-        st.altair_chart(chart, width="stretch", on_select=on_select, key=f"chart_{name}")
+        draw(chart, on_select=on_select, key=f"chart_{name}")
     if data is not None:
         show_csv(data, name)
 
 
 def show_csv(data: pd.DataFrame, name: str) -> None:
-    """A button that downloads a frame as CSV (name.csv)."""
-    st.download_button(t("common.download_csv"), data.to_csv(index=False).encode("utf-8"),
+    """A button that downloads a frame as CSV (name.csv), written only when the button is clicked."""
+    st.download_button(t("common.download_csv"), lambda: data.to_csv(index=False).encode("utf-8"),
                        file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}")

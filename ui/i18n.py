@@ -48,7 +48,7 @@ def t(key: str, /, **fmt) -> str:
 
 def names(ids: pd.Series, prefix: str, /, **fmt) -> pd.Series:
     """A column of ids ("train", "lstm", …) in the page's words: each id v becomes t(f"{prefix}.{v}", **fmt)."""
-    return ids.map(lambda v: t(f"{prefix}.{v}", **fmt))
+    return ids.map({v: t(f"{prefix}.{v}", **fmt) for v in ids.unique()})  # each distinct id looked up once
 
 
 def sentences(*parts: str) -> str:

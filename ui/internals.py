@@ -56,3 +56,15 @@ def forget_requested_path() -> None:
     ctx = get_script_run_ctx()
     if ctx is not None:
         ctx.pages_manager.set_script_intent("", "")
+
+
+
+def altair_spec(chart) -> dict:
+    """An Altair chart as the Vega-Lite spec st.altair_chart would send: Streamlit's own conversion (theme "none",
+    datasets as Arrow IPC bytes named by their content).
+
+    st.vega_lite_chart passes datasets that are already bytes straight through (its _marshall_chart_data), so a
+    memoised spec costs a later visitor neither Altair's validation nor a data conversion.
+    """
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+    return _convert_altair_to_vega_lite_spec(chart)

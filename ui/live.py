@@ -9,16 +9,16 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from core.lab import Progress
+from ui import charts
 
 REDRAW_EVERY_S = 0.25  # redraw at most 4x a second: the websocket, not torch, is the bottleneck
 
 
-def live_progress(text: str, chart: Callable[[pd.DataFrame], alt.Chart] | None = None) -> Progress:
+def live_progress(text: str, chart: Callable[[pd.DataFrame], charts.Spec] | None = None) -> Progress:
     """A progress(frac, frame) callback that moves a bar and redraws `chart(frame)` while training."""
     bar = st.progress(0.0, text=text)
     slot = st.empty()
@@ -35,6 +35,7 @@ def live_progress(text: str, chart: Callable[[pd.DataFrame], alt.Chart] | None =
         last[0] = now
         bar.progress(frac, text=f"{text} {frac:.0%}")
         if chart is not None and len(frame):
-            slot.altair_chart(chart(frame), width="stretch")
+            with charts.live():
+                charts.draw(chart(frame), slot)
 
     return update
