@@ -137,10 +137,5 @@ def sharing(cfg: cv.SharingConfig, r: cv.SharingResult, side) -> None:
 
 page.header(L)
 presets(L)
-for (name, tab), draw in zip(page.tabs(L).items(), (channels, field, overlap, sharing)):
-    if tab.open:  # lazy: only the open tab computes
-        with tab:
-            _, cfg, side, main = page.section(L, name, heading=False, intro=INTRO.get(name))
-            with main:
-                draw(cfg, run(cfg), side)
+page.open_tab(L, run, {"channels": channels, "field": field, "overlap": overlap, "sharing": sharing}, intro=INTRO)
 page.takeaway(L)

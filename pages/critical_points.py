@@ -140,14 +140,5 @@ def network(cfg: cp.NetworkConfig, r: cp.NetworkResult, side) -> None:
 
 page.header(L)
 presets(L)
-for (name, tab), draw in zip(page.tabs(L).items(), (point, escape, network)):
-    if tab.open:  # lazy: only the open tab computes
-        with tab:
-            _, cfg, side, main = page.section(L, name, heading=False, skip=("show",) if name == "network" else (),
-                                              intro=INTRO.get(name))
-            with main:
-                r = run(cfg)
-                if getattr(r, "diverged", False):
-                    st.error(t(f"{L.name}.diverged"), icon="💥")
-                draw(cfg, r, side)
+page.open_tab(L, run, {"point": point, "escape": escape, "network": network}, skip={"network": ("show",)}, intro=INTRO)
 page.takeaway(L)

@@ -140,13 +140,6 @@ def reliability(cfg: of.ReliabilityConfig, r: of.ReliabilityResult, side) -> Non
 
 page.header(L)
 presets(L)
-for (name, tab), draw in zip(page.tabs(L).items(), (capacity, remedies, cross_validation, reliability)):
-    if tab.open:  # lazy: only the open tab trains
-        with tab:
-            _, cfg, side, main = page.section(L, name, heading=False, skip=("show",) if name == "capacity" else ())
-            with main:
-                r = run(cfg)
-                if getattr(r, "diverged", False):
-                    st.error(t(f"{L.name}.diverged"), icon="💥")
-                draw(cfg, r, side)
+page.open_tab(L, run, {"capacity": capacity, "remedies": remedies, "cv": cross_validation, "reliability": reliability},
+              skip={"capacity": ("show",)})
 page.takeaway(L)

@@ -3,12 +3,12 @@ import dataclasses
 import functools
 import math
 
-import pandas as pd
 import pytest
 
 from core.activations import (ACTS, K_LADDER, N_KINKS, TARGETS, FitConfig, PieceConfig, parameter_count, run_fit,
                               run_piece)
 from tests.apptest import assert_clean, open_page
+from tests.results import assert_same_frames
 from tests.claims import claim_seeds, margin
 from ui.lessons import ACTIVATIONS
 
@@ -76,15 +76,10 @@ def test_frames_are_tidy_and_consistent():
 SMALL = [(run_piece, PieceConfig(w=3.0)), (run_fit, FitConfig(steps=100, restarts=2))]
 
 
-def _frames(res):
-    return [v for v in dataclasses.asdict(res).values() if isinstance(v, pd.DataFrame)]
-
-
 @pytest.mark.parametrize("run,cfg", SMALL)
-def test_same_seed_same_frames(run, cfg):
-    a, b = run(cfg), run(cfg)
-    for x, y in zip(_frames(a), _frames(b)):
-        pd.testing.assert_frame_equal(x, y)
+def test_same_seed_sameframes(run, cfg):
+    a = run(cfg)
+    assert_same_frames(a, run(cfg))
     if run is run_fit:  # another seed starts elsewhere
         assert not run(dataclasses.replace(cfg, seed=1)).fit.equals(a.fit)
 

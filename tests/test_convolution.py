@@ -1,10 +1,8 @@
 """Lesson: inside a convolution — channels and one-hot, a sliding receptive field, overlap, parameter sharing."""
-import dataclasses
 import functools
 import itertools
 import math
 
-import pandas as pd
 import pytest
 import torch
 import torch.nn.functional as F
@@ -15,6 +13,7 @@ from core.convolution import (GROWTH, ChannelsConfig, FieldConfig, OverlapConfig
 from core.convolution.sharing import DEPTHS
 from core.lab import params
 from tests.apptest import assert_clean, open_page
+from tests.results import assert_same_frames
 from tests.claims import claim_seeds, margin
 from ui.lessons import CONVOLUTION
 
@@ -125,15 +124,10 @@ SMALL = [(run_channels, ChannelsConfig()), (run_field, FieldConfig()), (run_over
          (run_sharing, SharingConfig())]
 
 
-def _frames(res):
-    return [v for v in dataclasses.asdict(res).values() if isinstance(v, pd.DataFrame)]
-
-
 @pytest.mark.parametrize("run,cfg", SMALL)
-def test_same_seed_same_frames(run, cfg):
-    a, b = run(cfg), run(cfg)
-    for x, y in zip(_frames(a), _frames(b)):
-        pd.testing.assert_frame_equal(x, y)
+def test_same_seed_sameframes(run, cfg):
+    a = run(cfg)
+    assert_same_frames(a, run(cfg))
 
 
 def test_progress_is_called_early_and_at_the_end():

@@ -1,9 +1,7 @@
 """Lesson: critical points — the Hessian at a point, escaping a saddle, near-critical points of a real network."""
-import dataclasses
 import functools
 import math
 
-import pandas as pd
 import pytest
 import torch
 
@@ -11,6 +9,7 @@ from core.critical_points import (EPS_LADDER, ESCAPED, NET_EIG_TOL, EscapeConfig
                                   run_escape, run_network, run_point)
 from core.critical_points.network import data, derivatives, losses, n_params
 from tests.apptest import assert_clean, open_page
+from tests.results import assert_same_frames
 from tests.claims import claim_seeds, margin
 from ui.lessons import CRITICAL_POINTS
 
@@ -134,15 +133,10 @@ SMALL = [(run_point, PointConfig(w1=0.4, w2=-1.0)), (run_escape, EscapeConfig(st
          (run_network, NetworkConfig(runs=5, train_steps=200, critical_steps=200))]
 
 
-def _frames(res):
-    return [v for v in dataclasses.asdict(res).values() if isinstance(v, pd.DataFrame)]
-
-
 @pytest.mark.parametrize("run,cfg", SMALL)
-def test_same_seed_same_frames(run, cfg):
-    a, b = run(cfg), run(cfg)
-    for x, y in zip(_frames(a), _frames(b)):
-        pd.testing.assert_frame_equal(x, y)
+def test_same_seed_sameframes(run, cfg):
+    a = run(cfg)
+    assert_same_frames(a, run(cfg))
 
 
 def test_another_seed_starts_elsewhere():

@@ -11,6 +11,7 @@ from core.rnn_gradients import (RUNS, SPIKE_FACTOR, AddingConfig, ClipConfig, Ec
                                 run_clipping, run_echo, run_gradient_flow)
 from core.rnn_gradients import echo as echo_module
 from core.rnn_gradients import exit_step, forget_between_marks, low_lr_story
+from tests.results import assert_same_frames, frames
 from tests.claims import FIXED, claim_seeds, margin
 from ui.lessons import RNN_GRADIENTS
 
@@ -216,16 +217,11 @@ SMALL = [(run_gradient_flow, FlowConfig(T=20, hidden=8)),
          (run_echo, EchoConfig(T=10, steps=50))]
 
 
-def _frames(res):
-    return [v for v in dataclasses.asdict(res).values() if isinstance(v, pd.DataFrame)]
-
-
 @pytest.mark.parametrize("run,cfg", SMALL)
 def test_same_seed_same_frames_other_seed_differs(run, cfg):
-    a, b, c = run(cfg), run(cfg), run(dataclasses.replace(cfg, seed=1))
-    for x, y in zip(_frames(a), _frames(b)):
-        pd.testing.assert_frame_equal(x, y)
-    assert any(not x.equals(z) for x, z in zip(_frames(a), _frames(c)))
+    a, c = run(cfg), run(dataclasses.replace(cfg, seed=1))
+    assert_same_frames(a, run(cfg))
+    assert any(not x.equals(z) for x, z in zip(frames(a), frames(c)))
 
 
 def test_deterministic_under_threads():
@@ -256,7 +252,7 @@ EXTREMES = {
 
 @pytest.mark.parametrize("run,cfg", EXTREMES["min"] + EXTREMES["max"])
 def test_extremes_run_without_nan(run, cfg):
-    for df in _frames(run(cfg)):
+    for df in frames(run(cfg)):
         num = df.select_dtypes("number")
         assert num.apply(lambda c: c.map(math.isfinite)).all().all()
 

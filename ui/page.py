@@ -5,7 +5,7 @@ import logging
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import streamlit as st
 
@@ -239,6 +239,23 @@ def tabs(lesson: Lesson) -> dict[str, Any]:
     labels = list(c.options)
     return dict(zip([s.name for s in lesson.sections],
                     st.tabs(labels, key=c.key, bind="query-params", on_change="rerun")))
+
+
+def open_tab(lesson: Lesson, run: Callable[[Any], Any], draws: dict[str, Callable[[Any, Any, Any], None]],
+             skip: dict[str, tuple[str, ...]] | None = None, intro: dict[str, dict] | None = None) -> None:
+    """A tabbed lesson's body: only the open tab draws its controls, runs (cached) and draws its result;
+    a result that diverged gets the lesson's notice first. draws: {section name: draw(cfg, result, side)}."""
+    for name, tab in tabs(lesson).items():
+        if not tab.open:  # lazy: the other tabs compute nothing
+            continue
+        with tab:
+            _, cfg, side, main = section(lesson, name, heading=False, skip=(skip or {}).get(name, ()),
+                                         intro=(intro or {}).get(name))
+            with main:
+                result = run(cfg)
+                if getattr(result, "diverged", False):
+                    st.error(t(f"{lesson.name}.diverged"), icon="💥")
+                draws[name](cfg, result, side)
 
 
 def takeaway(lesson: Lesson, **fmt) -> None:
