@@ -34,6 +34,21 @@ def open_link(page: str, link: str) -> AppTest:
     return open_page(page, query.pop("lang", "en"), query)
 
 
+def click_preset(at: AppTest, lesson, name: str) -> AppTest:
+    """Click a lesson's preset button (ui.controls.presets draws it under this key) and run the page."""
+    return at.button(key=f"preset_{lesson.name}_{name}").click().run()
+
+
+def metric(at: AppTest, label_start: str) -> str:
+    """The value of the first metric whose label starts with label_start."""
+    return next(m.value for m in at.metric if m.label.startswith(label_start))
+
+
+def page_text(at: AppTest) -> str:
+    """Everything the page says in prose: markdown and the info, warning and success boxes."""
+    return " ".join(x.value for x in [*at.markdown, *at.info, *at.warning, *at.success])
+
+
 def set_all(at: AppTest, end: str) -> AppTest:
     """Move every slider/select-slider/number input/toggle/radio on the page to its 'min' or 'max' end."""
     for s in list(at.slider):

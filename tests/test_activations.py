@@ -7,7 +7,7 @@ import pytest
 
 from core.activations import (ACTS, K_LADDER, N_KINKS, TARGETS, FitConfig, PieceConfig, parameter_count, run_fit,
                               run_piece)
-from tests.apptest import assert_clean, open_page
+from tests.apptest import assert_clean, click_preset, metric, open_page
 from tests.results import assert_same_frames
 from tests.claims import claim_seeds, margin
 from ui.lessons import ACTIVATIONS
@@ -104,14 +104,11 @@ def test_extremes_run_without_nan():
 
 
 # --- page -------------------------------------------------------------------------------------
-def _metric(at, label_start):
-    return next(m.value for m in at.metric if m.label.startswith(label_start))
-
 
 def test_page_defaults_tell_the_story():
     at = open_page(ACTIVATIONS.page)
     assert_clean(at)
-    assert float(_metric(at, "Relative error")) < 1e-4 and _metric(at, "Parameters") == "10"
+    assert float(metric(at, "Relative error")) < 1e-4 and metric(at, "Parameters") == "10"
     assert any("exact fit" in m.value for m in at.markdown)
     assert len(at.get("graphviz_chart")) == 1 and any("**10** numbers" in m.value for m in at.markdown)
 
@@ -119,7 +116,7 @@ def test_page_defaults_tell_the_story():
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_presets_show_their_story(name):
     at = open_page(ACTIVATIONS.page)
-    at.button(key=f"preset_activations_{name}").click().run()
+    click_preset(at, ACTIVATIONS, name)
     assert_clean(at)
     text = " ".join(m.value for m in at.markdown)
     if name == "step":  # 10%-90% width 4.39/20 = 0.22 of an x range of 8: a step
@@ -127,7 +124,7 @@ def test_presets_show_their_story(name):
     elif name == "one_sigmoid":
         assert "practically a step" not in text
     elif name == "many_pieces":
-        assert _metric(at, "Parameters") == "97" and float(_metric(at, "Relative error")) < 1e-2
+        assert metric(at, "Parameters") == "97" and float(metric(at, "Relative error")) < 1e-2
     elif name == "sigmoid_vs_relu":  # on the sine, 8 sigmoid pieces beat 8 ReLU pieces
         r = fit(0, target="sine", units=8, act="sigmoid")
         relu = r.sweep.set_index(["act", "k"]).rel_mse[("relu", 8)]

@@ -12,7 +12,7 @@ from core.convolution import (GROWTH, ChannelsConfig, FieldConfig, OverlapConfig
                               run_field, run_overlap, run_sharing)
 from core.convolution.sharing import DEPTHS
 from core.lab import params
-from tests.apptest import assert_clean, open_page
+from tests.apptest import assert_clean, click_preset, open_page, page_text
 from tests.results import assert_same_frames
 from tests.claims import claim_seeds, margin
 from ui.lessons import CONVOLUTION
@@ -144,16 +144,13 @@ def test_bad_config_is_refused():
 
 
 # --- page -------------------------------------------------------------------------------------
-def _text(at):
-    return " ".join(x.value for x in [*at.markdown, *at.info, *at.warning])
-
 
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_presets_show_their_story(name):
     at = open_page(CONVOLUTION.page)
-    at.button(key=f"preset_convolution_{name}").click().run()
+    click_preset(at, CONVOLUTION, name)
     assert_clean(at)
-    text = _text(at)
+    text = page_text(at)
     if name == "padding":
         assert "= **7**; conv2d returns **7** × 7" in text
     elif name == "stride2":

@@ -8,7 +8,7 @@ import torch
 from core.critical_points import (EPS_LADDER, ESCAPED, NET_EIG_TOL, EscapeConfig, NetworkConfig, PointConfig, loss,
                                   run_escape, run_network, run_point)
 from core.critical_points.network import data, derivatives, losses, n_params
-from tests.apptest import assert_clean, open_page
+from tests.apptest import assert_clean, click_preset, metric, open_page, page_text
 from tests.results import assert_same_frames
 from tests.claims import claim_seeds, margin
 from ui.lessons import CRITICAL_POINTS
@@ -172,39 +172,33 @@ def test_loss_is_the_one_example_squared_error():
 
 
 # --- page -------------------------------------------------------------------------------------
-def _metric(at, label_start):
-    return next(m.value for m in at.metric if m.label.startswith(label_start))
-
-
-def _text(at):
-    return " ".join(x.value for x in [*at.markdown, *at.info, *at.warning, *at.success])
 
 
 def test_page_defaults_tell_the_story():
     at = open_page(CRITICAL_POINTS.page)
     assert_clean(at)
-    assert "Saddle point" in _text(at) and _metric(at, "‖g‖") == "0" and _metric(at, "Loss") == "1"
+    assert "Saddle point" in page_text(at) and metric(at, "‖g‖") == "0" and metric(at, "Loss") == "1"
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_presets_show_their_story(name):
     at = open_page(CRITICAL_POINTS.page)
-    at.button(key=f"preset_critical_points_{name}").click().run()
+    click_preset(at, CRITICAL_POINTS, name)
     assert_clean(at)
-    text = _text(at)
+    text = page_text(at)
     if name == "saddle":
         assert "Saddle point" in text
     elif name == "valley":
         assert "Minimum with a flat direction" in text and "valley" in text
     elif name == "stuck":  # the numbers in the verdict are the run's
         r = escape(0, eps=1e-6).escape.set_index(["method", "eps"]).steps
-        assert f"**{int(r[('gd', 1e-6)])}** steps" in text and _metric(at, "Steps to escape, gradient") == str(int(r[("gd", 1e-6)]))
+        assert f"**{int(r[('gd', 1e-6)])}** steps" in text and metric(at, "Steps to escape, gradient") == str(int(r[("gd", 1e-6)]))
     elif name == "eigenvector":
-        assert _metric(at, "L after one step") == "0.25"
+        assert metric(at, "L after one step") == "0.25"
     elif name == "few_dimensions":
         p = network(0, hidden=2).points
-        assert _metric(at, "Local minima") == f"{int((p.ratio == 1).sum())}/{len(p)}"
+        assert metric(at, "Local minima") == f"{int((p.ratio == 1).sum())}/{len(p)}"
     elif name == "network":
         p = network(0).points
-        assert _metric(at, "Local minima") == f"{int((p.ratio == 1).sum())}/{len(p)}"
+        assert metric(at, "Local minima") == f"{int((p.ratio == 1).sum())}/{len(p)}"
         assert f"Of **{len(p)}** near-critical points, **{int((p.ratio == 1).sum())}** are local minima" in text

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from core import gradient_descent as gd
-from tests.apptest import assert_clean, open_page
+from tests.apptest import assert_clean, click_preset, open_page
 from tests.claims import claim_seeds, margin
 from ui.lessons import GRADIENT_DESCENT
 
@@ -168,7 +168,7 @@ def test_slightly_too_large_lr_is_called_diverging():
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_presets_verdict_and_replay(name):
     at = open_page(GRADIENT_DESCENT.page, query={"lr": "0.02", "at_step": "3"})  # every preset changes the run
-    at.button(key=f"preset_gradient_descent_{name}").click().run()
+    click_preset(at, GRADIENT_DESCENT, name)
     assert_clean(at)
     assert any("Diverg" in e.value for e in at.error) == (name == "diverges")
     if name != "diverges":  # the replay follows the new run to its last step
@@ -192,7 +192,7 @@ def test_diverges_preset_replays_from_its_last_step_on_the_surface_chart():
 def test_verdict_says_why_a_run_is_not_at_the_minimum(name, icon):
     """Crawling (still falling: more steps) is told apart from MAE bouncing (stuck: smaller steps)."""
     at = open_page(GRADIENT_DESCENT.page)
-    at.button(key=f"preset_gradient_descent_{name}").click().run()
+    click_preset(at, GRADIENT_DESCENT, name)
     assert [w.icon for w in at.warning] == [icon]
 
 
@@ -224,7 +224,7 @@ def test_fit_legend_lists_only_what_is_drawn():
 def test_outlier_presets_lead_with_the_outlier_box(name, loss):
     """The outlier presets' point comes first (an info box measured on the run), the verdict second."""
     at = open_page(GRADIENT_DESCENT.page)
-    at.button(key=f"preset_gradient_descent_{name}").click().run()
+    click_preset(at, GRADIENT_DESCENT, name)
     box, verdict = _alerts(at.main)[:2]
     assert box.icon == "📌" and f"One outlier, {loss}" in box.value
     assert type(verdict).__name__ == ("Success" if loss == "MSE" else "Warning")  # MAE: 'stalled' comes second

@@ -184,7 +184,7 @@ def test_k_fold_picks_closer_to_the_best_depth_on_average():
 
 
 # --- the words the page shows ---
-from tests.apptest import assert_clean, open_page  # noqa: E402
+from tests.apptest import assert_clean, click_preset, open_page  # noqa: E402
 from ui.lessons import OVERFITTING  # noqa: E402
 
 
@@ -197,7 +197,7 @@ def test_presets_show_their_story():
     gap = lambda: float(at.metric[2].value)            # noqa: E731 — the shown depth's gap (val - train)
     overfit = gap()
     for name in ("more_data", "weight_decay", "just_right"):
-        at.button(key=f"preset_overfitting_{name}").click().run()
+        click_preset(at, OVERFITTING, name)
         assert_clean(at)
         assert gap() < overfit, name
 

@@ -2,7 +2,7 @@
 share links, the home page and the shared sidebar. Lesson test files keep only their lesson's claims."""
 import pytest
 
-from tests.apptest import assert_clean, first_visit, open_link, open_page, set_all, share_query
+from tests.apptest import assert_clean, click_preset, first_visit, open_link, open_page, set_all, share_query
 from ui.lessons import LESSONS
 
 # (lesson, open tab or None): a tabbed (lazy) lesson is swept once per tab
@@ -40,7 +40,7 @@ def test_page(lesson, tab, setting, lang):
 def test_preset_sets_its_values(lesson, name):
     other = {lesson.tab_key: lesson.sections[-1].name} if lesson.lazy else {}  # a preset also opens its tab
     at = open_page(lesson.page, query=other)
-    at.button(key=f"preset_{lesson.name}_{name}").click().run()
+    click_preset(at, lesson, name)
     assert_clean(at)
     for key, value in lesson.presets[name].items():
         if key == lesson.tab_key:  # the tab is held by its label: the preset's section is the one drawn
@@ -52,7 +52,7 @@ def test_preset_sets_its_values(lesson, name):
 @pytest.mark.parametrize("lesson", LESSONS, ids=[x.name for x in LESSONS])
 def test_share_link_reopens_the_same_demo(lesson):
     at = open_page(lesson.page, "zh", {"seed": "5"})
-    at.button(key=f"preset_{lesson.name}_{list(lesson.presets)[-1]}").click().run()
+    click_preset(at, lesson, list(lesson.presets)[-1])
     link = at.code[0].value
     again = open_link(lesson.page, link.split("8501", 1)[-1])
     assert_clean(again)

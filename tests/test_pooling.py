@@ -202,7 +202,7 @@ def test_divergence_is_a_result_not_a_crash(monkeypatch):
 
 
 # --- the words the page shows ---
-from tests.apptest import assert_clean, open_page  # noqa: E402
+from tests.apptest import assert_clean, click_preset, open_page  # noqa: E402
 from ui.lessons import POOLING  # noqa: E402
 
 
@@ -214,7 +214,7 @@ def _specs(at) -> str:
                                          ("rotated", {}), ("augmented", {"cnn_show_aug": "false"})])
 def test_presets_show_their_story(name, query):
     at = open_page(POOLING.page, query=query)
-    at.button(key=f"preset_pooling_{name}").click().run()
+    click_preset(at, POOLING, name)
     assert_clean(at)
     assert at.radio(key="cnn_task").value == ("where" if name == "where" else "what")
     assert any(i.icon == "♟️" for i in at.info) == (name == "where")  # the AlphaGo note

@@ -260,20 +260,17 @@ def test_extremes_run_without_nan(run, cfg):
 # --- the words the page shows ---
 import re  # noqa: E402
 
-from tests.apptest import assert_clean, open_page  # noqa: E402
+from tests.apptest import assert_clean, click_preset, metric, open_page  # noqa: E402
 
 PAGE = RNN_GRADIENTS.page
 
-
-def _metric(at, label_start):
-    return next(m.value for m in at.metric if m.label.startswith(label_start))
 
 
 def test_page_defaults_show_the_claims():
     at = open_page(PAGE)
     assert len(at.get("graphviz_chart")) == 2  # the Elman and Jordan diagrams
-    assert float(_metric(at, "RNN: ")) < 1e-3 and 1e-2 <= float(_metric(at, "LSTM: ")) <= 1e2
-    assert float(_metric(at, "LSTM test")) < 0.05 and float(_metric(at, "RNN test")) > 0.12
+    assert float(metric(at, "RNN: ")) < 1e-3 and 1e-2 <= float(metric(at, "LSTM: ")) <= 1e2
+    assert float(metric(at, "LSTM test")) < 0.05 and float(metric(at, "RNN test")) > 0.12
     assert not any("+ clipping" in e.value or "lr 0.01" in e.value for e in at.error)  # only no_clip may blow up
     note = at.info[0].value
     times = int(re.search(r"\*\*([\d,]+)×\*\*", note).group(1).replace(",", ""))
@@ -287,9 +284,9 @@ def test_page_defaults_show_the_claims():
 @pytest.mark.parametrize("name", list(RNN_GRADIENTS.presets))
 def test_presets_show_their_story(name):
     at = open_page(PAGE)
-    at.button(key=f"preset_rnn_gradients_{name}").click().run()
+    click_preset(at, RNN_GRADIENTS, name)
     assert_clean(at)
-    rnn, lstm = float(_metric(at, "RNN: ")), float(_metric(at, "LSTM: "))
+    rnn, lstm = float(metric(at, "RNN: ")), float(metric(at, "LSTM: "))
     if name == "vanishing":  # PyTorch's forget bias ~0: the LSTM vanishes as well
         assert rnn < 1e-3 and lstm < 1e-3
     elif name == "exploding":
@@ -298,13 +295,13 @@ def test_presets_show_their_story(name):
         assert at.select_slider(key="rnn_clip").value == 3.0
         assert not any("+ clipping" in e.value for e in at.error)  # only the unclipped run blows up
     elif name == "lstm_explodes":  # the LSTM explodes, and the page says it is the notes' other half
-        assert lstm > 1e2 and float(_metric(at, "LSTM cell path")) <= 1
+        assert lstm > 1e2 and float(metric(at, "LSTM cell path")) <= 1
         assert any("the LSTM fixes vanishing, not exploding" in m.value for m in at.markdown)
     elif name == "lstm_clipped":
         assert at.radio(key="rnn_model").value == "lstm"
         assert not any("+ clipping" in e.value for e in at.error)
     else:
-        assert float(_metric(at, "LSTM test")) < 0.05 and float(_metric(at, "RNN test")) > 0.12
+        assert float(metric(at, "LSTM test")) < 0.05 and float(metric(at, "RNN test")) > 0.12
 
 
 @pytest.mark.parametrize("seed", SEEDS)

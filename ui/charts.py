@@ -91,7 +91,6 @@ def _style(chart: alt.Chart, height: int) -> alt.Chart:
 
 
 Spec = dict  # a chart as its finished Vega-Lite spec (what every builder below returns)
-alt.data_transformers.disable_max_rows()  # as st.altair_chart did: a chart's rows are ours to bound (core does)
 
 
 def _cached(builder: Callable[..., alt.Chart]) -> Callable[..., Spec]:
