@@ -12,8 +12,9 @@ from core.overfitting.data import N_TEST, LadderConfig, fold_masks, jitter_grid,
 from core.overfitting.ladder import init_ladder, live, logged, masked_mse, predict, tidy, train_ladder
 
 
-def train_folds(cfg: LadderConfig, k: int, g: torch.Generator, datasets: int = 1, on_log=None):
-    """Per data set: k fold ladders + one on all points, trained together.
+def train_folds(cfg: LadderConfig, k: int, g: torch.Generator, datasets: int = 1, on_log=None,
+                logs: int = 100):
+    """Per data set: k fold ladders + one on all points, trained together, logged `logs` times.
 
     Returns fold val (S, k, C), test loss (S, C) and train loss (S, C) of the all-points ladder
     (inf where a model diverged), and the Trained state."""
@@ -27,7 +28,7 @@ def train_folds(cfg: LadderConfig, k: int, g: torch.Generator, datasets: int = 1
     held = torch.cat(held)                                               # (S*G, n)
     lad = init_ladder(S * G, cfg.max_depth, cfg.width, torch.full((S * G,), cfg.width), g)
     t = train_ladder(lad, x, y, 1 - held, x, y, held, epochs=cfg.epochs, lr=cfg.lr,
-                     wd=torch.zeros(S * G), log_every=max(1, cfg.epochs // 100),
+                     wd=torch.zeros(S * G), log_every=max(1, cfg.epochs // logs),
                      on_log=on_log)
     xt = torch.stack([uniform_x(N_TEST, g) for _ in range(S)]).repeat_interleave(G, 0)
     test = masked_mse(predict(lad, xt), noisy(xt, cfg.noise, g), torch.ones_like(xt))
@@ -121,7 +122,7 @@ def run_reliability(cfg: ReliabilityConfig = ReliabilityConfig(),
     """Over n_seeds data sets: does a single split or k-fold pick (within one step) the best depth?"""
     g = generator(cfg.seed)
     report(progress, 0.0, [])
-    val, test, _, _ = train_folds(cfg, cfg.folds, g, cfg.n_seeds)   # (S, k, C), (S, C)
+    val, test, _, _ = train_folds(cfg, cfg.folds, g, cfg.n_seeds, logs=1)  # (S, k, C), (S, C): only the end counts
     best = test.argmin(1)                                          # (S,)
     rows = [{"dataset": s, "method": m, "selected_depth": int(sel[s]), "best_depth": int(best[s]),
              "hit": bool(abs(int(sel[s]) - int(best[s])) <= 1), "excess": float(test[s, sel[s]] - test[s, best[s]])}

@@ -79,7 +79,7 @@ def run_remedies(cfg: RemedyConfig = RemedyConfig(), progress: Progress | None =
 
     report(progress, 0.0, [])
     t = train_ladder(lad, x, y, w.view(S * K, -1), xv, yv, torch.ones(S * K, N_VAL),
-                     epochs=cfg.epochs, lr=cfg.lr, wd=wd, log_every=max(1, cfg.epochs // 200),
+                     epochs=cfg.epochs, lr=cfg.lr, wd=wd, log_every=max(1, cfg.epochs // 100),
                      on_log=live(progress, cfg.epochs, names, lambda *a: all_ok(*largest(*a))))
     tr, va, ok = logged(t)
     htr, hva, hok = all_ok(*largest(tr, va, ok))
