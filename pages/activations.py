@@ -9,14 +9,17 @@ from ui import charts, page
 from ui.controls import presets
 from ui.i18n import names, number, t
 from ui.lessons import ACTIVATIONS as L
-from ui.live import live_progress
+from ui.live import cached_run, live_progress, turn
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cached_run
 def run(cfg):
     """One cached run per distinct config of either section: the defaults run once for the whole class."""
     curve = lambda f: charts.lines(f, "step", "rel_mse", log_y=True, title=t("common.training"))  # noqa: E731
-    return L.run(cfg, progress=live_progress(t("common.training"), curve) if isinstance(cfg, ac.FitConfig) else None)
+    if not isinstance(cfg, ac.FitConfig):  # one piece: instant, never queued
+        return L.run(cfg)
+    with turn():
+        return L.run(cfg, progress=live_progress(t("common.training"), curve))
 
 
 def piece_text(cfg: ac.PieceConfig, r: ac.PieceResult) -> str:

@@ -6,20 +6,21 @@ from ui import charts, page
 from ui.controls import presets
 from ui.i18n import names, number, sentences, t
 from ui.lessons import CONVOLUTION as L
-from ui.live import live_progress
+from ui.live import cached_run, live_progress, turn
 
 INTRO = {"overlap": {"m": cv.overlap.M, "restarts": cv.overlap.RESTARTS}}
 FIELD_COLOURS = ("#f2f2f2", "#ff7f0e", "#1f77b4", "#9467bd", "#bdbdbd")  # input, mine, neighbour, both, padding
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cached_run
 def run(cfg):
     """One cached run per distinct config of any section: the defaults run once for the whole class."""
     if isinstance(cfg, cv.OverlapConfig):
         curve = lambda f: charts.lines(f.assign(stride="s = " + f.stride.astype(str)), "step", "loss", "stride",  # noqa: E731
                                        title=t("common.training"), points=False)
-        return L.run(cfg, progress=live_progress(t("common.training"), curve))
-    return L.run(cfg)
+        with turn():
+            return L.run(cfg, progress=live_progress(t("common.training"), curve))
+    return L.run(cfg)  # the other sections count and convolve: instant, never queued
 
 
 def channels(cfg: cv.ChannelsConfig, r: cv.ChannelsResult, side) -> None:

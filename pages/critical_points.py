@@ -9,19 +9,20 @@ from ui import charts, page
 from ui.controls import presets, render_all
 from ui.i18n import names, number, sentences, t
 from ui.lessons import CRITICAL_POINTS as L
-from ui.live import live_progress
+from ui.live import cached_run, live_progress, turn
 
 INTRO = {"escape": {"n": len(cp.EPS_LADDER), "half": cp.ESCAPED}, "network": {"n": cp.network.N_POINTS}}
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cached_run
 def run(cfg):
     """One cached run per distinct config of any section: the defaults run once for the whole class."""
     curve = lambda f: charts.lines(f.assign(phase=names(f.phase, f"{L.name}.network.phase")), "step", "value",  # noqa: E731
                                    "phase", log_y=True, title=t("common.training"), points=False)
-    bar = None if isinstance(cfg, cp.PointConfig) else live_progress(
-        t("common.training"), curve if isinstance(cfg, cp.NetworkConfig) else None)
-    return L.run(cfg, progress=bar)
+    if isinstance(cfg, cp.PointConfig):  # one point's gradient and Hessian: instant, never queued
+        return L.run(cfg)
+    with turn():
+        return L.run(cfg, progress=live_progress(t("common.training"), curve if isinstance(cfg, cp.NetworkConfig) else None))
 
 
 def picked() -> None:

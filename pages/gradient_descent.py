@@ -9,14 +9,15 @@ from ui import charts, page
 from ui.controls import presets, render_all, restart_when_changed
 from ui.i18n import number, t
 from ui.lessons import GRADIENT_DESCENT as L
-from ui.live import live_progress
+from ui.live import cached_run, live_progress, turn
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cached_run
 def train(cfg: gd.GDConfig) -> gd.GDResult:
     """One cached run per distinct config: the defaults are computed once for the whole class."""
     curve = lambda f: charts.lines(f, "step", "loss", log_y=True, title=t(f"{L.name}.curve_title"))  # noqa: E731
-    return gd.run(cfg, progress=live_progress(t("common.training"), curve))
+    with turn():
+        return gd.run(cfg, progress=live_progress(t("common.training"), curve))
 
 
 def outlier_box(r: gd.GDResult, cfg: gd.GDConfig) -> None:

@@ -9,18 +9,20 @@ from ui import charts, page
 from ui.controls import presets, render_all
 from ui.i18n import names, number, sentences, t
 from ui.lessons import OVERFITTING as L
-from ui.live import live_progress
+from ui.live import cached_run, live_progress, turn
 
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@cached_run
 def run(cfg: of.LadderConfig):
     """One cached run per distinct config of any section: the defaults train once for the whole class."""
-    if isinstance(cfg, of.ReliabilityConfig):  # reports only start and end: say what is happening
-        return of.run_reliability(cfg, live_progress(t(f"{L.name}.reliability.progress", n=cfg.n_seeds, k=cfg.folds + 1)))
-    curve = lambda f: charts.lines(f.astype({f.columns[0]: str}), "epoch", "loss", f.columns[0], dash="split",  # noqa: E731
-                                   log_y=True, title=t("common.training"), points=False)  # depth or remedy curves
-    return L.run(cfg, progress=live_progress(t("common.training"), curve))
+    with turn():
+        if isinstance(cfg, of.ReliabilityConfig):  # reports only start and end: say what is happening
+            return of.run_reliability(cfg, live_progress(t(f"{L.name}.reliability.progress", n=cfg.n_seeds,
+                                                           k=cfg.folds + 1)))
+        curve = lambda f: charts.lines(f.astype({f.columns[0]: str}), "epoch", "loss", f.columns[0],  # noqa: E731
+                                       dash="split", log_y=True, title=t("common.training"), points=False)
+        return L.run(cfg, progress=live_progress(t("common.training"), curve))  # depth or remedy curves
 
 
 def losses(df: pd.DataFrame, by: str) -> pd.DataFrame:

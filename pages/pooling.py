@@ -6,7 +6,7 @@ from ui import charts, page
 from ui.controls import presets
 from ui.i18n import names, t
 from ui.lessons import POOLING as L
-from ui.live import live_progress
+from ui.live import cached_run, live_progress, turn
 
 LAYERS = ["input"] + [f"{k}{i}" for i in (1, 2, 3) for k in ("conv", "pool")] + ["flatten", "fc"]
 
@@ -23,26 +23,22 @@ def named(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@cached_run
 def run(cfg):
     """One cached run per distinct config (pooling or invariance): the defaults train once for the class."""
     curve = lambda f: charts.lines(named(f), "epoch", "accuracy", "net", dash="split",  # noqa: E731
                                    title=t(f"{L.name}.accuracy_chart"), y_title=t(f"{L.name}.accuracy_y"), points=False)
-    return L.run(cfg, progress=live_progress(t("common.training"), curve))
+    with turn():
+        return L.run(cfg, progress=live_progress(t("common.training"), curve))
 
 
-page.header(L)
-presets(L)
-
-_, cfg, _, main = page.section(L, "pool")
-with main:
-    r = run(cfg)
-h, c = named(r.history), r.costs.set_index("model")
-acc = r.final[r.final.split == "test"].set_index("model").accuracy
-net = {m: f"{m}: {c.pool[m]}" for m in c.index}
-dead = c.index[c.diverged]
-stop = dict(stop_x=int(h[h.model.isin(dead)].epoch.max()), stop_label=t(f"{L.name}.diverged_label")) if len(dead) else {}
-with main:
+def pool(cfg, r, side) -> None:
+    """Nets A and B side by side: accuracy and loss, what each costs, the shape flow, the feature maps."""
+    h, c = named(r.history), r.costs.set_index("model")
+    acc = r.final[r.final.split == "test"].set_index("model").accuracy
+    net = {m: f"{m}: {c.pool[m]}" for m in c.index}
+    dead = c.index[c.diverged]
+    stop = dict(stop_x=int(h[h.model.isin(dead)].epoch.max()), stop_label=t(f"{L.name}.diverged_label")) if len(dead) else {}
     for m in dead:
         st.error(t(f"{L.name}.diverged", net=net[m], lr=cfg.lr), icon="💥")
     numbers, figure = page.lead()
@@ -84,11 +80,11 @@ with main:
                        panel=(maps.model + ": " + maps.pool + " · " + stage).where(maps.stage != "input", first))
     charts.show(charts.image_grid(maps, "ch", "panel", title=t(f"{L.name}.maps_chart")), r.maps, "feature_maps")
 
-v, cfg, _, main = page.section(L, "inv")
-with main:
-    r = run(cfg)
-cur = named(r.curves if v["cnn_show_aug"] else r.curves[r.curves.model == "plain"])
-with main:
+
+def inv(cfg, r, side) -> None:
+    """The plain and the augmented net on turned and zoomed test shapes; what the warped shapes look like."""
+    show_aug = page.view(L, "inv", "show_aug", side)
+    cur = named(r.curves if show_aug else r.curves[r.curves.model == "plain"])
     for m in r.diverged:
         st.error(t(f"{L.name}.inv.diverged", net=t(f"{L.name}.model.{m}")), icon="💥")
     for col, warp, at in zip(st.columns(2), ("rotation", "scale"), (0.0, 1.0)):
@@ -102,4 +98,9 @@ with main:
                  at=[f"{v:g}°" if w == "rotation" else f"×{v:.2f}" for w, v in zip(s.warp, s.grid_value)])
     charts.show(charts.image_grid(s, "at", "kind", px=3, scheme="greys", title=t(f"{L.name}.inv.samples")), s, "warped")
     st.caption(t(f"{L.name}.inv.stn"))
+
+
+page.header(L)
+presets(L)
+page.open_tab(L, run, {"pool": pool, "inv": inv}, skip={"inv": ("show_aug",)})
 page.takeaway(L)

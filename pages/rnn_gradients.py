@@ -10,7 +10,7 @@ from ui import charts, page
 from ui.controls import presets
 from ui.i18n import names, t
 from ui.lessons import RNN_GRADIENTS as L
-from ui.live import live_progress
+from ui.live import cached_run, live_progress, turn
 
 CURVE = {rg.ClipConfig: ("run", "loss"), rg.AddingConfig: ("model", "mse"), rg.EchoConfig: ("model", "loss")}  # legend, y
 
@@ -20,26 +20,31 @@ def named(df: pd.DataFrame, col: str, **fmt) -> pd.DataFrame:
     return df.assign(**{col: names(df[col], f"{L.name}.name", **fmt)})
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+def ratio(x: float) -> str:
+    """A gradient ratio as 1.2e-05, or 'exploded' when it overflowed."""
+    return t(f"{L.name}.exploded") if math.isinf(x) else f"{x:.1e}"
+
+
+def pow10(x: float) -> str:
+    """10 to the power of round(log10 x), with superscript digits: 10⁶."""
+    return "10" + str(round(math.log10(x))).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+
+
+@cached_run
 def run(cfg):
     """One cached run per distinct config (one config type per section): the defaults run once for the class."""
     col, y = CURVE.get(type(cfg), (None, None))
     curve = (lambda f: charts.lines(named(f, col, lr=cfg.lr, lr_low=getattr(cfg, "lr_low", 0)), "step", y, col,
                                     log_y=True, title=t("common.training"))) if col else None
-    return L.run(cfg, progress=live_progress(t("common.training"), curve))
+    with turn():
+        return L.run(cfg, progress=live_progress(t("common.training"), curve))
 
 
-page.header(L)
-presets(L)
-ratio = lambda x: t(f"{L.name}.exploded") if math.isinf(x) else f"{x:.1e}"  # noqa: E731
-pow10 = lambda x: "10" + str(round(math.log10(x))).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))  # noqa: E731
-
-_, cfg, side, main = page.section(L, "flow")
-r = flow = run(cfg)
-side.metric(t(f"{L.name}.flow.m_rnn"), ratio(r.rnn_ratio))
-side.metric(t(f"{L.name}.flow.m_lstm"), ratio(r.lstm_ratio))
-side.metric(t(f"{L.name}.flow.m_cell"), ratio(r.cell_ratio))
-with main:
+def flow(cfg, r, side) -> dict:
+    """Gradient norms back through time: RNN vs LSTM, the cell-state path, three sweeps."""
+    side.metric(t(f"{L.name}.flow.m_rnn"), ratio(r.rnn_ratio))
+    side.metric(t(f"{L.name}.flow.m_lstm"), ratio(r.lstm_ratio))
+    side.metric(t(f"{L.name}.flow.m_cell"), ratio(r.cell_ratio))
     if r.flow.exploded.any():
         models = t(f"{L.name}.sep").join(t(f"{L.name}.name.{m}") for m in r.flow[r.flow.exploded].model.unique())
         st.error(t(f"{L.name}.flow.exploded_msg", t=int(r.flow[r.flow.exploded].t.max()), models=models), icon="💥")
@@ -53,26 +58,27 @@ with main:
     st.markdown(t(f"{L.name}.flow.cell_note", cell=ratio(r.cell_ratio), full=ratio(r.full_cell_ratio), f=r.forget_mean,
                   n=cfg.T - 1, fpow=f"{r.forget_mean ** (cfg.T - 1):.1e}", scale=cfg.lstm_scale,
                   verdict=t(f"{L.name}.flow.cell_{'explodes' if r.full_cell_ratio > 1e2 else 'holds'}")))
-sweeps = (r.rnn_sweep, r.lstm_sweep, r.lstm_scale_sweep)
-both = pd.concat([sw.log10_norm for sw in sweeps])
-for col, sweep, key, here in zip(st.columns(3), sweeps, ("scale", "forget_bias", "lstm_scale"),
-                                 (cfg.rnn_scale, cfg.forget_bias, cfg.lstm_scale)):
-    you = pd.DataFrame({"t": [1, cfg.T], key: [here, here], "step": [0, 1]})  # a white line at your setting
-    with col, charts.narrow():
-        charts.show(charts.heatmap(sweep, "t", key, "log10_norm", title=t(f"{L.name}.flow.heat_{key}"), log_z=False,
-                                   x_title=t(f"{L.name}.flow.x"), y_title=t(f"{L.name}.flow.{key}"), path=you,
-                                   z_title=t(f"{L.name}.flow.y"), z_domain=(both.min(), both.max())), sweep, f"sweep_{key}")
-if any(sw.exploded.any() or sw.vanished.any() for sw in sweeps):
-    st.caption(t(f"{L.name}.flow.sweep_extremes"))
+    sweeps = (r.rnn_sweep, r.lstm_sweep, r.lstm_scale_sweep)
+    both = pd.concat([sw.log10_norm for sw in sweeps])
+    for col, sweep, key, here in zip(st.columns(3), sweeps, ("scale", "forget_bias", "lstm_scale"),
+                                     (cfg.rnn_scale, cfg.forget_bias, cfg.lstm_scale)):
+        you = pd.DataFrame({"t": [1, cfg.T], key: [here, here], "step": [0, 1]})  # a white line at your setting
+        with col, charts.narrow():
+            charts.show(charts.heatmap(sweep, "t", key, "log10_norm", title=t(f"{L.name}.flow.heat_{key}"), log_z=False,
+                                       x_title=t(f"{L.name}.flow.x"), y_title=t(f"{L.name}.flow.{key}"), path=you,
+                                       z_title=t(f"{L.name}.flow.y"), z_domain=(both.min(), both.max())), sweep, f"sweep_{key}")
+    if any(sw.exploded.any() or sw.vanished.any() for sw in sweeps):
+        st.caption(t(f"{L.name}.flow.sweep_extremes"))
+    return dict(lstm_ratio=ratio(r.lstm_ratio))
 
-_, cfg, side, main = page.section(L, "clip")
-r = run(cfg)
-h, s, low = r.history, r.summary.set_index("run"), rg.low_lr_story(r, cfg)
-times = f"{low['times']:,.0f}" if low["times"] >= 10 else f"{low['times']:.2g}"  # lr_low's largest update / bound
-lrs = dict(lr=cfg.lr, lr_low=cfg.lr_low)  # the run names say their learning rates
-run_name = lambda run: t(f"{L.name}.name.{run}", **lrs)  # noqa: E731
-top = min(h.loss.max() * 2, 1e4)  # a blown-up run leaves through the top instead of flattening the others
-with main:
+
+def clip(cfg, r, side) -> dict:
+    """Loss and gradient norm with and without clipping, and at a lower learning rate."""
+    h, s, low = r.history, r.summary.set_index("run"), rg.low_lr_story(r, cfg)
+    times = f"{low['times']:,.0f}" if low["times"] >= 10 else f"{low['times']:.2g}"  # lr_low's largest update / bound
+    lrs = dict(lr=cfg.lr, lr_low=cfg.lr_low)  # the run names say their learning rates
+    run_name = lambda run: t(f"{L.name}.name.{run}", **lrs)  # noqa: E731
+    top = min(h.loss.max() * 2, 1e4)  # a blown-up run leaves through the top instead of flattening the others
     left = {run: rg.exit_step(r, run, top) for run in s.index[s.diverged]}  # where each blown-up run leaves the chart
     for name, step in left.items():
         st.error(t(f"{L.name}.clip.diverged", run=run_name(name), left=step, step=s.loc[name, "diverged_step"],
@@ -97,14 +103,14 @@ with main:
         steps = "steps_above" if low["times"] > 1 else "steps_within"
         st.info(" ".join(t(f"{L.name}.clip.low_lr.{k}", **low, lr_low=cfg.lr_low, times_txt=times)
                          for k in (low["outcome"], steps)), icon="📏")
-clip_story = dict(times=times, final_clip=f"{low['final_clip']:.3g}", start=f"{low['start']:.3g}",
-                  final_low=t(f"{L.name}.exploded") if low["outcome"] == "diverged" else f"{low['final']:.3g}")
+    return dict(times=times, final_clip=f"{low['final_clip']:.3g}", start=f"{low['start']:.3g}",
+                final_low=t(f"{L.name}.exploded") if low["outcome"] == "diverged" else f"{low['final']:.3g}")
 
-_, cfg, side, main = page.section(L, "adding")
-r = adding = run(cfg)
-for key, val in (("m_rnn", r.rnn_mse), ("m_lstm", r.lstm_mse), ("m_base", rg.ADDING_BASELINE)):
-    side.metric(t(f"{L.name}.adding.{key}"), f"{val:.3g}")
-with main:
+
+def adding(cfg, r, side) -> dict:
+    """The adding problem: the LSTM learns it, the RNN stalls; the forget gate between the marks."""
+    for key, val in (("m_rnn", r.rnn_mse), ("m_lstm", r.lstm_mse), ("m_base", rg.ADDING_BASELINE)):
+        side.metric(t(f"{L.name}.adding.{key}"), f"{val:.3g}")
     for m in r.diverged:
         st.error(t(f"{L.name}.adding.diverged", model=t(f"{L.name}.name.{m}")), icon="💥")
     charts.show(charts.lines(named(r.history, "model"), "step", "mse", "model", log_y=True,
@@ -116,12 +122,13 @@ with main:
     charts.show(charts.lines(named(r.gates, "gate"), "t", "value", "gate", title=t(f"{L.name}.adding.gates_chart"),
                              x_title=t(f"{L.name}.flow.x"), y_title=t(f"{L.name}.adding.gate_y"),
                              marker_x=r.sequence.t[r.sequence.marker > 0].tolist()), r.gates, "lstm_gates")
+    return dict(forget=rg.forget_between_marks(r))
 
-_, cfg, side, main = page.section(L, "echo")
-r = run(cfg)
-side.metric(t(f"{L.name}.echo.m_elman"), f"{r.elman_loss:.3g}")
-side.metric(t(f"{L.name}.echo.m_jordan"), f"{r.jordan_loss:.3g}")
-with main:
+
+def echo(cfg, r, side) -> None:
+    """Elman feeds back its hidden state, Jordan its output: which can echo a bit."""
+    side.metric(t(f"{L.name}.echo.m_elman"), f"{r.elman_loss:.3g}")
+    side.metric(t(f"{L.name}.echo.m_jordan"), f"{r.jordan_loss:.3g}")
     for m in r.diverged:
         st.error(t(f"{L.name}.adding.diverged", model=t(f"{L.name}.name.{m}")), icon="💥")
     kinds = {k: t(f"{L.name}.echo.kind.{k}") for k in ("input", "feedback", "output")}
@@ -131,4 +138,8 @@ with main:
     charts.show(charts.lines(named(r.history, "model"), "step", "loss", "model", title=t(f"{L.name}.echo.chart"),
                              x_title=t("common.step"), y_title=t(f"{L.name}.echo.y"), rule_y=rg.ECHO_BASELINE,
                              rule_label=t(f"{L.name}.echo.chance")), r.history, "echo_loss")
-page.takeaway(L, lstm_ratio=ratio(flow.lstm_ratio), forget=rg.forget_between_marks(adding), **clip_story)
+
+
+page.header(L)
+presets(L)
+page.open_tab(L, run, {"flow": flow, "clip": clip, "adding": adding, "echo": echo})

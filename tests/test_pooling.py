@@ -216,10 +216,12 @@ def test_presets_show_their_story(name, query):
     at = open_page(POOLING.page, query=query)
     click_preset(at, POOLING, name)
     assert_clean(at)
-    assert at.radio(key="cnn_task").value == ("where" if name == "where" else "what")
-    assert any(i.icon == "♟️" for i in at.info) == (name == "where")  # the AlphaGo note
-    assert at.toggle(key="cnn_show_aug").value is (name != "rotated")
-    assert ('"augmented"' in _specs(at)) is (name != "rotated")  # the augmented curve is drawn or not
+    if name in ("what", "where"):  # the preset opened the pooling tab
+        assert at.radio(key="cnn_task").value == name
+        assert any(i.icon == "♟️" for i in at.info) == (name == "where")  # the AlphaGo note
+    else:  # ... or the augmentation tab
+        assert at.toggle(key="cnn_show_aug").value is (name != "rotated")
+        assert ('"augmented"' in _specs(at)) is (name != "rotated")  # the augmented curve is drawn or not
 
 
 def test_page_says_when_training_diverged(monkeypatch, fresh_cache):
@@ -230,7 +232,8 @@ def test_page_says_when_training_diverged(monkeypatch, fresh_cache):
         return real(logits, y) * (float("nan") if calls["n"] > 30 else 1.0)
 
     monkeypatch.setattr(pooling_cnn, "_loss", exploding_loss)  # the module whose _loss training reads
-    at = open_page(POOLING.page, query={"cnn_epochs": "2", "cnn_inv_epochs": "2"})
-    assert_clean(at)
-    assert sum(e.icon == "💥" for e in at.error) == 4  # nets A and B, plain and augmented
-    assert len(at.get("vega_lite_chart")) == 8  # accuracy, loss, costs, shapes, maps, rotation, zoom, samples
+    for tab, charts in (("pool", 5), ("inv", 3)):  # nets A and B; plain and augmented
+        at = open_page(POOLING.page, query={"cnn_epochs": "2", "cnn_inv_epochs": "2", "cnn_tab": tab})
+        assert_clean(at)
+        assert sum(e.icon == "💥" for e in at.error) == 2
+        assert len(at.get("vega_lite_chart")) == charts  # accuracy, loss, costs, shapes, maps | rotation, zoom, samples

@@ -261,24 +261,36 @@ def test_extremes_run_without_nan(run, cfg):
 import re  # noqa: E402
 
 from tests.apptest import assert_clean, click_preset, metric, open_page  # noqa: E402
+from ui.i18n import catalogue  # noqa: E402
 
 PAGE = RNN_GRADIENTS.page
 
 
 
 def test_page_defaults_show_the_claims():
-    at = open_page(PAGE)
-    assert len(at.get("graphviz_chart")) == 2  # the Elman and Jordan diagrams
+    at = open_page(PAGE)  # a plain link opens the first tab only: nothing else trains
     assert float(metric(at, "RNN: ")) < 1e-3 and 1e-2 <= float(metric(at, "LSTM: ")) <= 1e2
+    assert len(at.get("graphviz_chart")) == 0 and f"here the ratio is {metric(at, 'LSTM: ')}" in at.info[-1].value
+    at = open_page(PAGE, query={"rnn_tab": "adding"})
     assert float(metric(at, "LSTM test")) < 0.05 and float(metric(at, "RNN test")) > 0.12
+    at = open_page(PAGE, query={"rnn_tab": "echo"})
+    assert len(at.get("graphviz_chart")) == 2  # the Elman and Jordan diagrams
+    at = open_page(PAGE, query={"rnn_tab": "clip"})
     assert not any("+ clipping" in e.value or "lr 0.01" in e.value for e in at.error)  # only no_clip may blow up
     note = at.info[0].value
     times = int(re.search(r"\*\*([\d,]+)×\*\*", note).group(1).replace(",", ""))
     assert "On this run it did better than clipping" in note and times > 10  # lr_low's largest step vs clipping's
     low = low_lr_story(clipping(0), ClipConfig())
     assert f"{low['final']:.3g}" in note and f"{low['final_clip']:.3g}" in note
-    takeaway = at.info[-1].value
+    takeaway = at.info[-1].value  # the clipping tab's own takeaway quotes this run
     assert f"this run: {times:,}×" in takeaway and "ends lower than the clipped run on every seed we test" in takeaway
+
+
+def test_an_old_link_opens_the_tab_its_values_are_about():
+    """Links made before the page had tabs carry no rnn_tab: the last section they move off its defaults opens."""
+    at = open_page(PAGE, query={"rnn_clip": "3", "rnn_T": "50"})
+    assert_clean(at)
+    assert at.session_state["rnn_tab"] == "Clipping" and at.select_slider(key="rnn_clip").value == 3.0
 
 
 @pytest.mark.parametrize("name", list(RNN_GRADIENTS.presets))
@@ -286,7 +298,10 @@ def test_presets_show_their_story(name):
     at = open_page(PAGE)
     click_preset(at, RNN_GRADIENTS, name)
     assert_clean(at)
-    rnn, lstm = float(metric(at, "RNN: ")), float(metric(at, "LSTM: "))
+    tab = RNN_GRADIENTS.presets[name]["rnn_tab"]
+    assert at.session_state["rnn_tab"] == catalogue("en")[f"rnn_gradients.tab.{tab}"]  # the preset opened its tab
+    if tab == "flow":
+        rnn, lstm = float(metric(at, "RNN: ")), float(metric(at, "LSTM: "))
     if name == "vanishing":  # PyTorch's forget bias ~0: the LSTM vanishes as well
         assert rnn < 1e-3 and lstm < 1e-3
     elif name == "exploding":

@@ -18,8 +18,12 @@ def test_a_lesson_is_its_files_and_one_spec_entry(lesson):
     for path in (lesson.page, f"tests/test_{lesson.name}.py", *(f"locales/{g}/{lesson.name}.json" for g in LANGS)):
         assert (ROOT / path).exists(), path
     assert (ROOT / "core" / lesson.name).is_dir() or (ROOT / "core" / f"{lesson.name}.py").exists()
-    for part in ("title", "chapter", "intro", "card", "takeaway"):
+    for part in ("title", "chapter", "intro", "card"):
         assert f"{lesson.name}.{part}" in catalogue("en"), part
+    per_tab = [f"{lesson.name}.{s.name}.takeaway" for s in lesson.sections] if lesson.lazy else []
+    assert f"{lesson.name}.takeaway" in catalogue("en") or per_tab and all(k in catalogue("en") for k in per_tab)
+    if lesson.lazy:
+        assert all(f"{lesson.name}.tab.{s.name}" in catalogue(g) for g in LANGS for s in lesson.sections)
 
 
 def test_readme_lesson_table_follows_the_specs():

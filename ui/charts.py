@@ -91,6 +91,7 @@ def _style(chart: alt.Chart, height: int) -> alt.Chart:
 
 
 Spec = dict  # a chart as its finished Vega-Lite spec (what every builder below returns)
+CHART_CACHE_MB = 48  # the memo of finished specs, pickled, shared by every builder (same function: one cache)
 
 
 def _cached(builder: Callable[..., alt.Chart]) -> Callable[..., Spec]:
@@ -98,7 +99,7 @@ def _cached(builder: Callable[..., alt.Chart]) -> Callable[..., Spec]:
     presenter mode and title budget, then shared by every visitor. Building and validating Altair charts, not
     our numbers, is what a visit to a cached page costs the server; a memo hit costs the hash of the arguments."""
 
-    @st.cache_data(max_entries=256, show_spinner=False)
+    @st.cache_data(max_entries=256, max_size=f"{CHART_CACHE_MB}MB", show_spinner=False)  # one cache for all builders
     def spec(name: str, present: bool, budget: int | None, args: tuple, kwargs: dict) -> Spec:
         return altair_spec(builder(*args, **kwargs))
 

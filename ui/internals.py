@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_run_yield_check
 from streamlit.runtime.state import get_session_state
 
 
@@ -68,3 +69,12 @@ def altair_spec(chart) -> dict:
     """
     from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
     return _convert_altair_to_vega_lite_spec(chart)
+
+
+def stop_if_asked() -> None:
+    """Let a waiting script run end now if its session asked for a rerun or a stop (a newer slider value, a closed
+    tab): Streamlit's own check, the one its cache uses while waiting for another session's computation. Outside a
+    script run (tests, bench) it does nothing."""
+    check = get_run_yield_check()
+    if check is not None:
+        check()

@@ -168,9 +168,10 @@ _INV = Section("inv", pl.InvarianceConfig, pl.run_invariance, ("max_angle", "min
                views={"show_aug": (True, Param())})
 _INV_DEF = {k: v for k, v in _INV.defaults().items() if k != "cnn_show_aug"}
 POOLING = Lesson("pooling", "4", (_POOL, _INV), {
-    "what": _POOL.defaults(), "where": {**_POOL.defaults(), "cnn_task": "where"},
-    "rotated": {**_INV_DEF, "cnn_show_aug": False}, "augmented": {**_INV_DEF, "cnn_show_aug": True},
-})
+    "what": {**_POOL.defaults(), "cnn_tab": "pool"}, "where": {**_POOL.defaults(), "cnn_task": "where", "cnn_tab": "pool"},
+    "rotated": {**_INV_DEF, "cnn_show_aug": False, "cnn_tab": "inv"},
+    "augmented": {**_INV_DEF, "cnn_show_aug": True, "cnn_tab": "inv"},
+}, tab_key="cnn_tab")
 
 _FLOW, _CLIP, _ADD = rg.FlowConfig(), rg.ClipConfig(), rg.AddingConfig()
 RNN_GRADIENTS = Lesson("rnn_gradients", "5", (
@@ -182,18 +183,18 @@ RNN_GRADIENTS = Lesson("rnn_gradients", "5", (
     Section("echo", rg.EchoConfig, rg.run_echo, ("delay",), prefix="rnn_"),
 ), {
     # PyTorch's forget bias ~0: the LSTM vanishes too
-    "vanishing": {"rnn_T": 50, "rnn_scale": 0.8, "rnn_fbias": 0.0, "lstm_scale": _FLOW.lstm_scale},
-    "exploding": {"rnn_T": 50, "rnn_scale": 3.0, "rnn_fbias": _FLOW.forget_bias, "lstm_scale": _FLOW.lstm_scale},
-    "clipping": {"rnn_model": "rnn", "rnn_clip_scale": _CLIP.scale, "rnn_clip": 3.0, "rnn_lr": _CLIP.lr,
+    "vanishing": {"rnn_tab": "flow", "rnn_T": 50, "rnn_scale": 0.8, "rnn_fbias": 0.0, "lstm_scale": _FLOW.lstm_scale},
+    "exploding": {"rnn_tab": "flow", "rnn_T": 50, "rnn_scale": 3.0, "rnn_fbias": _FLOW.forget_bias, "lstm_scale": _FLOW.lstm_scale},
+    "clipping": {"rnn_tab": "clip", "rnn_model": "rnn", "rnn_clip_scale": _CLIP.scale, "rnn_clip": 3.0, "rnn_lr": _CLIP.lr,
                  "rnn_lr_low": _CLIP.lr_low},
-    "lstm": {"rnn_T": _FLOW.T, "rnn_scale": _FLOW.rnn_scale, "rnn_fbias": _FLOW.forget_bias,
+    "lstm": {"rnn_tab": "adding", "rnn_T": _FLOW.T, "rnn_scale": _FLOW.rnn_scale, "rnn_fbias": _FLOW.forget_bias,
              "lstm_scale": _FLOW.lstm_scale, "rnn_add_T": _ADD.T},
     # the notes: the LSTM fixes vanishing, not exploding (ratio > 1e4 on every seed measured, forget gate open)
-    "lstm_explodes": {"rnn_T": _FLOW.T, "rnn_scale": _FLOW.rnn_scale, "rnn_fbias": _FLOW.forget_bias, "lstm_scale": 10.0},
+    "lstm_explodes": {"rnn_tab": "flow", "rnn_T": _FLOW.T, "rnn_scale": _FLOW.rnn_scale, "rnn_fbias": _FLOW.forget_bias, "lstm_scale": 10.0},
     # ... and clipping bounds its updates while its gradient explodes (same recurrent scale)
-    "lstm_clipped": {"rnn_model": "lstm", "rnn_clip_scale": 10.0, "rnn_clip": _CLIP.threshold, "rnn_lr": _CLIP.lr,
+    "lstm_clipped": {"rnn_tab": "clip", "rnn_model": "lstm", "rnn_clip_scale": 10.0, "rnn_clip": _CLIP.threshold, "rnn_lr": _CLIP.lr,
                      "rnn_lr_low": _CLIP.lr_low},
-})
+}, tab_key="rnn_tab")
 
 LESSONS: tuple[Lesson, ...] = (GRADIENT_DESCENT, ACTIVATIONS, OVERFITTING, CRITICAL_POINTS, CONVOLUTION, POOLING,
                                RNN_GRADIENTS)

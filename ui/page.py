@@ -1,6 +1,7 @@
 """The frame around every page: the link's values, shared sidebar, header, sections, takeaway, no-traceback guard."""
 from __future__ import annotations
 
+import contextvars
 import logging
 import re
 from contextlib import contextmanager
@@ -154,9 +155,16 @@ def seed() -> int:
     return int(st.session_state.get("seed", 0))
 
 
+_ROUTED: contextvars.ContextVar[bool] = contextvars.ContextVar("routed", default=False)
+
+
 def enter() -> None:
-    """First call of every page: run inside the router, start this page's control list, show URL notices."""
-    if leave_folder_mode():
+    """First call of every page: run inside the router, start this page's control list, show URL notices.
+
+    A page that runs outside the router (a fresh server's first requests, in Streamlit's pages/-folder mode: with
+    30 students arriving at once, every one of them that came before the first st.navigation call) reruns at once,
+    and the rerun goes through the router: its sidebar, language and link values."""
+    if leave_folder_mode() or not _ROUTED.get():
         st.rerun()
     st.session_state["_page_controls"] = {}
     show_notices()
@@ -226,6 +234,12 @@ def control(lesson: Lesson, section_name: str, name: str) -> Control:
     return next(c for c in section_controls(lesson.name, sec) if c.key == sec.key(name))
 
 
+def view(lesson: Lesson, section_name: str, name: str, where: Any) -> Any:
+    """A view the page draws itself (named in open_tab's skip), drawn in `where`; its value."""
+    c = control(lesson, section_name, name)
+    return render_all([c], where)[c.key]
+
+
 def tabs(lesson: Lesson) -> dict[str, Any]:
     """Lazy tabs bound to the lesson's tab key; {section name: tab}. A preset may name a tab by its id."""
     c = tab_control(lesson)
@@ -236,15 +250,25 @@ def tabs(lesson: Lesson) -> dict[str, Any]:
             st.session_state[c.key] = c.parse(str(held))  # an id or the other language's label: this one's
         except ValueError:
             st.session_state[c.key] = c.default
+    elif c.key not in st.query_params:  # a link made before the page had tabs: open the tab its values are about
+        st.session_state[c.key] = c.options[[s.name for s in lesson.sections].index(_linked_section(lesson))]
     labels = list(c.options)
     return dict(zip([s.name for s in lesson.sections],
                     st.tabs(labels, key=c.key, bind="query-params", on_change="rerun")))
 
 
+def _linked_section(lesson: Lesson) -> str:
+    """The last section, in page order, with a setting away from its default (the first when none is)."""
+    moved = [s.name for s in lesson.sections
+             if any(st.session_state.get(k, d) != d for k, d in s.defaults().items())]
+    return (moved or [lesson.sections[0].name])[-1]
+
+
 def open_tab(lesson: Lesson, run: Callable[[Any], Any], draws: dict[str, Callable[[Any, Any, Any], None]],
              skip: dict[str, tuple[str, ...]] | None = None, intro: dict[str, dict] | None = None) -> None:
     """A tabbed lesson's body: only the open tab draws its controls, runs (cached) and draws its result;
-    a result that diverged gets the lesson's notice first. draws: {section name: draw(cfg, result, side)}."""
+    a result that diverged gets the lesson's notice first; a section with its own takeaway ends with it.
+    draws: {section name: draw(cfg, result, side) -> None or the numbers its takeaway quotes}."""
     for name, tab in tabs(lesson).items():
         if not tab.open:  # lazy: the other tabs compute nothing
             continue
@@ -253,22 +277,29 @@ def open_tab(lesson: Lesson, run: Callable[[Any], Any], draws: dict[str, Callabl
                                          intro=(intro or {}).get(name))
             with main:
                 result = run(cfg)
-                if getattr(result, "diverged", False):
+                if getattr(result, "diverged", None) is True:  # a whole run diverged (a list names nets: the draw says)
                     st.error(t(f"{lesson.name}.diverged"), icon="💥")
-                draws[name](cfg, result, side)
+                fmt = draws[name](cfg, result, side)
+            if f"{lesson.name}.{name}.takeaway" in catalogue("en"):
+                takeaway(lesson, name, **(fmt or {}))
 
 
-def takeaway(lesson: Lesson, **fmt) -> None:
-    """The closing 'what to notice' box, naming the chapter; fmt fills in numbers measured on this page."""
+def takeaway(lesson: Lesson, section: str = "", **fmt) -> None:
+    """The closing 'what to notice' box (the lesson's, or one tab's), naming the chapter; fmt fills in numbers
+    measured on this page."""
     st.subheader(t("common.notice"))
-    st.info(t(f"{lesson.name}.takeaway", **fmt), icon="💡")
+    st.info(t(f"{lesson.name}.{section}.takeaway" if section else f"{lesson.name}.takeaway", **fmt), icon="💡")
 
 
 @contextmanager
 def guard() -> Iterator[None]:
-    """No traceback ever reaches the page: log it, say what happened in the user's language."""
+    """The router runs the page inside: no traceback ever reaches the page (log it, say what happened in the
+    user's language), and the page knows it runs inside the router (see enter)."""
+    routed = _ROUTED.set(True)
     try:
         yield
     except Exception as exc:  # st.rerun/st.stop are BaseException and pass through
         _log.exception("page failed")
         st.error(t("common.error", kind=type(exc).__name__), icon="🚧")
+    finally:
+        _ROUTED.reset(routed)
