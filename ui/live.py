@@ -23,7 +23,7 @@ from ui import charts
 from ui.i18n import t
 from ui.internals import stop_if_asked
 
-REDRAW_EVERY_S = 0.25  # redraw at most 4x a second: the websocket, not torch, is the bottleneck
+REDRAW_EVERY_S = 0.5  # redraw at most 2x a second: each frame is a fresh Altair chart (~40 ms of CPU)
 RUN_CACHE_MB = 16  # each page's cache of finished runs, pickled; a run is 0.03-0.3 MB (bench/crowd.py soak)
 
 
