@@ -6,7 +6,9 @@
 For each page (each tab of a tabbed lesson) and language: one visit fills the cache, then the same session
 runs the page again with the cache hot; the CPU time of that run (process_time: every thread of the process,
 pinned to one core) is the warm-visit cost: what one more student costs the server's Python process. The
-issue's budget is 0.15 s. Measured here, never asserted in tests (timings are flaky on shared machines).
+issue's budget is 0.15 s. The first visit's CPU is the page's cold first load (its cache empty; the server
+already started: one home visit first pays the imports): target 3 s. Measured here, never asserted in tests
+(timings are flaky on shared machines).
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BUDGET = 0.15
+BUDGET, COLD = 0.15, 3.0  # warm visit, first load (s of CPU, one core)
 
 
 def visit(page: str, lang: str, query: dict[str, str], repeats: int) -> tuple[float, float]:
@@ -46,8 +48,10 @@ def main(only: list[str], repeats: int) -> None:
     logging.disable(logging.WARNING)
     warnings.simplefilter("ignore")
     from ui.lessons import LESSONS
-    print(f"{'page':40} {'lang':4} {'first visit (CPU)':>18} {'warm visit (CPU)':>17}")
-    worst = 0.0
+    from tests.apptest import first_visit
+    first_visit()  # the server's start: imports torch, pandas, altair (not any page's cost)
+    print(f"{'page':40} {'lang':4} {'first load (CPU)':>18} {'warm visit (CPU)':>17}")
+    worst, coldest = 0.0, 0.0
     for lesson in LESSONS:
         if only and lesson.name not in only:
             continue
@@ -55,11 +59,12 @@ def main(only: list[str], repeats: int) -> None:
         for query in tabs:
             for lang in ("en", "zh"):
                 first, warm = visit(lesson.page, lang, query, repeats)
-                worst = max(worst, warm)
+                worst, coldest = max(worst, warm), max(coldest, first)
                 name = lesson.name + (f" [{next(iter(query.values()))}]" if query else "")
+                cold_mark = "ok" if first <= COLD else "SLOW"
                 mark = "ok" if warm <= BUDGET else "OVER"
-                print(f"{name:40} {lang:4} {first:17.3f}s {warm:12.3f}s {mark}", flush=True)
-    print(f"worst warm visit: {worst:.3f}s of CPU (budget {BUDGET} s)")
+                print(f"{name:40} {lang:4} {first:12.3f}s {cold_mark:4} {warm:12.3f}s {mark}", flush=True)
+    print(f"slowest first load: {coldest:.3f}s of CPU (target {COLD} s); worst warm visit: {worst:.3f}s (budget {BUDGET} s)")
 
 
 if __name__ == "__main__":

@@ -26,20 +26,28 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server():
-    """A headless `streamlit run streamlit_app.py` on localhost; yields its base URL."""
+def streamlit_server(cores: set[int] | None = None, log: Path | None = None):
+    """A headless `streamlit run streamlit_app.py` on localhost; yields (base URL, process). `cores` pins every
+    thread of the server to those CPUs (bench: a one-core container); `log` receives its output.
+
+    With LAB_URL set (e.g. deploy/replicas.sh's nginx), yields that running app instead, and proc None."""
+    if os.environ.get("LAB_URL"):
+        yield os.environ["LAB_URL"].rstrip("/"), None
+        return
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless=true",
                              f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ})
+                            cwd=ROOT, stdout=log.open("w") if log else subprocess.DEVNULL,
+                            stderr=subprocess.STDOUT if log else subprocess.DEVNULL, env={**os.environ},
+                            preexec_fn=(lambda: os.sched_setaffinity(0, cores)) if cores else None)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
+        for _ in range(240):
             try:
                 urllib.request.urlopen(url + "/_stcore/health", timeout=1)
                 break
             except OSError:
-                time.sleep(0.5)
+                time.sleep(0.25)
         yield url, proc
     finally:
         proc.terminate()
