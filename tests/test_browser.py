@@ -83,6 +83,23 @@ def test_unknown_path_lands_home_with_a_notice(browser_page):
     assert page.locator("h1").first.inner_text().startswith("DL Live Lab")
 
 
+def test_presenter_sidebar_shows_the_share_link_as_a_qr_code(browser_page):
+    """Scan to join: on the projector, » opens the sidebar with the share link and its QR code drawn."""
+    url, page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 720})
+    try:
+        open_clean(page, f"{url}/pooling?lang=zh&present=1&seed=4")
+        page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.click()
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        qr = sidebar.locator("img")
+        qr.wait_for(timeout=30_000)
+        assert qr.count() == 1 and qr.evaluate("img => img.complete && img.naturalWidth > 100")
+        assert sidebar.get_by_text("扫码在手机上打开这个演示").count() == 1
+        assert "seed=4" in sidebar.locator("code").inner_text().replace("\n", "")
+    finally:
+        page.set_viewport_size({"width": 1400, "height": 1600})
+
+
 def test_click_on_the_loss_surface_moves_the_point(browser_page):
     """Critical points: a click on the surface moves (w1, w2) there — the link and the page's numbers follow."""
     url, page = browser_page

@@ -119,3 +119,26 @@ def test_every_t_key_used_in_code_exists():
         if not any(re.fullmatch(rx, k) for k in en):
             missing.append(key)
     assert not missing, missing
+
+
+def test_presenter_mode_shows_the_share_link_as_its_qr_code():
+    """Scan to join: in presenter mode the sidebar shows the share link as a QR code whose modules are segno's
+    matrix for exactly that link (read back from the PNG, 8 px per module, 2 modules of quiet zone)."""
+    import io
+
+    import segno
+    from PIL import Image
+
+    from tests.apptest import assert_clean, open_page
+    from ui.page import qr_png
+    at = open_page(LESSONS[0].page, "zh", {"present": "1", "seed": "7"})
+    assert_clean(at)
+    link = at.code[0].value
+    assert "seed=7" in link and len(at.sidebar.get("image")) == 1
+    png = Image.open(io.BytesIO(qr_png(link))).convert("L")
+    matrix = [[bool(v) for v in row] for row in segno.make(link, error="m", micro=False).matrix]
+    n = len(matrix)
+    assert png.size == (8 * (n + 4), 8 * (n + 4))
+    read = [[png.getpixel((8 * (c + 2) + 4, 8 * (r + 2) + 4)) < 128 for c in range(n)] for r in range(n)]
+    assert read == matrix
+    assert len(open_page(LESSONS[0].page, "zh", {"seed": "7"}).sidebar.get("image")) == 0  # only on the projector

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import contextvars
+import io
 import logging
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
+import segno
 import streamlit as st
 
 from core.lab import seed_param
@@ -143,11 +145,23 @@ def sidebar() -> st.delta_generator.DeltaGenerator:
     return slot
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def qr_png(link: str) -> bytes:
+    """The link as a QR code (segno; error correction M, 2-module quiet zone), a PNG of 8 px per module."""
+    out = io.BytesIO()
+    segno.make(link, error="m", micro=False).save(out, kind="png", scale=8, border=2)
+    return out.getvalue()
+
+
 def share_box(slot: st.delta_generator.DeltaGenerator, url_path: str) -> None:
-    """The link that reproduces this exact demo (copy button on the code block)."""
+    """The link that reproduces this exact demo (copy button on the code block); in presenter mode also as a QR
+    code, so the class opens exactly the projected demo from their phones."""
+    link = share_url(url_path, SHARED)
     with slot:
         st.caption(t("app.share"))
-        st.code(share_url(url_path, SHARED), language=None, wrap_lines=True)
+        st.code(link, language=None, wrap_lines=True)
+        if presenting():
+            st.image(qr_png(link), caption=t("app.scan"), width="stretch")
 
 
 def seed() -> int:
