@@ -15,4 +15,5 @@ page.own_page_url(lesson(current.url_path))
 share_slot = page.sidebar()
 with page.guard():
     current.run()
+    page.finish()
 page.share_box(share_slot, current.url_path)

@@ -102,5 +102,4 @@ def inv(cfg, r, side) -> None:
 
 page.header(L)
 presets(L)
-page.open_tab(L, run, {"pool": pool, "inv": inv}, skip={"inv": ("show_aug",)})
-page.takeaway(L)
+page.open_tab(L, run, {"pool": pool, "inv": inv}, skip={"inv": ("show_aug",)})  # each tab ends with its takeaway

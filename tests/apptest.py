@@ -73,6 +73,11 @@ def assert_clean(at: AppTest) -> None:
     assert not guard_errors, guard_errors
 
 
+def share_link(at: AppTest) -> str:
+    """The sidebar's share link (the code block in the sidebar; sections' code blocks are Python)."""
+    return at.sidebar.code[0].value
+
+
 def share_query(at: AppTest) -> dict[str, str]:
     """The share link's query as a dict."""
-    return dict(parse_qsl(urlsplit(at.code[0].value).query, keep_blank_values=True))
+    return dict(parse_qsl(urlsplit(share_link(at)).query, keep_blank_values=True))

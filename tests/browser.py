@@ -35,9 +35,10 @@ def streamlit_server(cores: set[int] | None = None, log: Path | None = None):
         yield os.environ["LAB_URL"].rstrip("/"), None
         return
     port = free_port()
+    out = log.open("w") if log else subprocess.DEVNULL
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless=true",
                              f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
-                            cwd=ROOT, stdout=log.open("w") if log else subprocess.DEVNULL,
+                            cwd=ROOT, stdout=out,
                             stderr=subprocess.STDOUT if log else subprocess.DEVNULL, env={**os.environ},
                             preexec_fn=(lambda: os.sched_setaffinity(0, cores)) if cores else None)
     url = f"http://127.0.0.1:{port}"
@@ -52,6 +53,8 @@ def streamlit_server(cores: set[int] | None = None, log: Path | None = None):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+        if log:
+            out.close()
 
 
 def settled(pw_page) -> bool:

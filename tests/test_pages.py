@@ -2,7 +2,8 @@
 share links, the home page and the shared sidebar. Lesson test files keep only their lesson's claims."""
 import pytest
 
-from tests.apptest import assert_clean, click_preset, first_visit, open_link, open_page, set_all, share_query
+from tests.apptest import (assert_clean, click_preset, first_visit, open_link, open_page, set_all, share_link,
+                           share_query)
 from ui.lessons import LESSONS
 
 # (lesson, open tab or None): a tabbed (lazy) lesson is swept once per tab
@@ -53,11 +54,11 @@ def test_preset_sets_its_values(lesson, name):
 def test_share_link_reopens_the_same_demo(lesson):
     at = open_page(lesson.page, "zh", {"seed": "5"})
     click_preset(at, lesson, list(lesson.presets)[-1])
-    link = at.code[0].value
+    link = share_link(at)
     again = open_link(lesson.page, link.split("8501", 1)[-1])
     assert_clean(again)
     assert [m.value for m in again.metric] == [m.value for m in at.metric]
-    assert again.code[0].value == link
+    assert share_link(again) == link
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -84,7 +85,7 @@ def test_lang_accepts_region_codes_and_presenter_flag(raw, lang):
 def test_home_share_link_and_notices_belong_to_home():
     at = open_page(LESSONS[0].page, query={"lr": "0.5"})
     at.switch_page("pages/home.py").run()
-    assert "lr=" not in at.code[0].value
+    assert "lr=" not in share_link(at)
     home = first_visit({"seed": "abc"})
     assert any("`seed`" in w.value for w in home.warning)
 

@@ -129,11 +129,11 @@ def test_presenter_mode_shows_the_share_link_as_its_qr_code():
     import segno
     from PIL import Image
 
-    from tests.apptest import assert_clean, open_page
+    from tests.apptest import assert_clean, open_page, share_link
     from ui.page import qr_png
     at = open_page(LESSONS[0].page, "zh", {"present": "1", "seed": "7"})
     assert_clean(at)
-    link = at.code[0].value
+    link = share_link(at)
     assert "seed=7" in link and len(at.sidebar.get("image")) == 1
     png = Image.open(io.BytesIO(qr_png(link))).convert("L")
     matrix = [[bool(v) for v in row] for row in segno.make(link, error="m", micro=False).matrix]

@@ -12,6 +12,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from ui import code
 from ui.i18n import t
 from ui.internals import altair_spec
 
@@ -489,6 +490,7 @@ def show(chart: Spec, data: pd.DataFrame | None, name: str, on_select: Callable[
         draw(chart)
     else:
         draw(chart, on_select=on_select, key=f"chart_{name}")
+    code.drew(chart, data)
     if data is not None:
         show_csv(data, name)
 

@@ -3,11 +3,14 @@ of training runs for the whole server (`turn`), so 30 visitors with 30 seeds nev
 
 Call `live_progress` *inside* the `st.cache_data` function that trains: the placeholders it makes
 are then part of the cached call (placeholders made outside raise CacheReplayClosureError on a
-cache hit), and they are emptied at the end, so a cache hit replays nothing but the result.
+cache hit), and they are emptied at the end. A cache hit replays what the call drew (its frames, a queue note,
+then the emptied placeholders) and returns the result: few, small messages, which is why frames are rationed.
 """
 from __future__ import annotations
 
 import collections
+import functools
+import math
 import os
 import threading
 import time
@@ -19,7 +22,7 @@ import streamlit as st
 from streamlit.logger import get_logger
 
 from core.lab import Progress
-from ui import charts
+from ui import charts, code
 from ui.i18n import t
 from ui.internals import stop_if_asked
 
@@ -30,7 +33,14 @@ RUN_CACHE_MB = 16  # each page's cache of finished runs, pickled; a run is 0.03-
 def cached_run(run: Callable) -> Callable:
     """A page's cached run(cfg): computed once per distinct config for every visitor, kept while the page's cache
     is under RUN_CACHE_MB (least recently used runs leave first) and at most 64 runs."""
-    return st.cache_data(max_entries=64, max_size=f"{RUN_CACHE_MB}MB", show_spinner=False)(run)
+    cached = st.cache_data(max_entries=64, max_size=f"{RUN_CACHE_MB}MB", show_spinner=False)(run)
+
+    @functools.wraps(run)
+    def run_and_note(cfg):
+        result = cached(cfg)
+        code.ran(cfg, result)  # 'Reproduce in Python' names the fields of this result the charts draw
+        return result
+    return run_and_note
 
 
 def live_progress(text: str, chart: Callable[[pd.DataFrame], charts.Spec] | None = None) -> Progress:
@@ -68,8 +78,8 @@ class Line:
 
     @contextmanager
     def turn(self, waiting: Callable[[int], None] = lambda ahead: None, poll_s: float = 0.2) -> Iterator[None]:
-        """Hold one slot for the block; while none is free, call waiting(runs ahead) when that number changes and
-        whenever the wait is polled (waiting may raise to give up: a stale run leaves the line and frees nothing)."""
+        """Hold one slot for the block; while none is free, call waiting(runs ahead) whenever that number changes
+        (waiting, or Streamlit's stop check polled every poll_s, may raise to give up: the run leaves the line)."""
         me, told = object(), None
         with self._cv:
             self._waiting.append(me)
@@ -79,6 +89,7 @@ class Line:
                     if self.running < self.slots and self._waiting[0] is me:
                         self._waiting.popleft()
                         self.running += 1
+                        self._cv.notify_all()  # another slot may be free for the next in line
                         break
                     ahead = self.running + self._waiting.index(me)  # running ones + those before me in line
                     self._cv.wait(poll_s)
@@ -99,8 +110,23 @@ class Line:
                 self._cv.notify_all()
 
 
-# One slot per core this process may use (torch runs one thread per run: core/__init__.py).
-LINE = Line(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+def cores() -> int:
+    """CPUs this process may use: its affinity, capped by a container's CPU quota (cgroup v2 cpu.max, which
+    `docker run --cpus` and Kubernetes limits set and affinity does not show); DL_LAB_SLOTS overrides."""
+    if os.environ.get("DL_LAB_SLOTS", "").isdigit():
+        return max(1, int(os.environ["DL_LAB_SLOTS"]))
+    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        quota, period = open("/sys/fs/cgroup/cpu.max").read().split()[:2]
+        if quota != "max":
+            n = min(n, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError):
+        pass
+    return max(1, n)
+
+
+# One slot per usable core (torch runs one thread per run: core/__init__.py).
+LINE = Line(cores())
 SETTLE_S = 0.2  # a new training waits this long for a newer value first: a dragged slider trains once, at the end
 _log = get_logger("dl_live_lab.runs")  # one line per training in the server log: finished, or dropped
 
@@ -120,7 +146,10 @@ def turn() -> Iterator[None]:
         with LINE.turn(lambda ahead: note.info(t("common.queued", k=ahead, n=LINE.slots), icon="⏳")):
             note.empty()
             yield
-    except BaseException:
+    except Exception:  # a real error (the page guard reports it)
+        _log.info("training failed after %.1f s", time.perf_counter() - t0)
+        raise
+    except BaseException:  # Streamlit's stop or rerun: the visitor moved on
         _log.info("training dropped after %.1f s (%d waiting)", time.perf_counter() - t0, len(LINE._waiting))
         raise
     _log.info("training finished in %.1f s (%d waiting)", time.perf_counter() - t0, len(LINE._waiting))

@@ -13,6 +13,7 @@ import segno
 import streamlit as st
 
 from core.lab import seed_param
+from ui import code
 from ui.charts import big as presenting  # presenter mode is on (sidebar toggle or ?present=1)
 from ui.controls import (SCROLL_TO, Control, TabControl, own_url, path_notice, read_link, render_all, reset_page,
                          section_controls, share_url, show_notices, widget)
@@ -178,8 +179,11 @@ def enter() -> None:
     A page that runs outside the router (a fresh server's first requests, in Streamlit's pages/-folder mode: with
     30 students arriving at once, every one of them that came before the first st.navigation call) reruns at once,
     and the rerun goes through the router: its sidebar, language and link values."""
-    if leave_folder_mode() or not _ROUTED.get():
+    if leave_folder_mode() or not (_ROUTED.get() or st.session_state.get("_rerouted")):
+        st.session_state["_rerouted"] = True  # once: `streamlit run pages/x.py` has no router to reach
         st.rerun()
+    st.session_state["_rerouted"] = False
+    code.begin_page()
     st.session_state["_page_controls"] = {}
     show_notices()
 
@@ -229,7 +233,9 @@ def section(lesson: Lesson, name: str, heading: bool = True, skip: tuple[str, ..
         values = render_all([c for c in controls if c.key not in budget])
         if budget:
             values |= render_all([c for c in controls if c.key in budget], st.expander(t(f"{lesson.name}.budget")))
-    return values, sec.config_from(values, seed()), side, main
+    cfg = sec.config_from(values, seed())
+    code.begin(lesson, cfg, side)  # its 'Reproduce in Python' expander goes under these controls
+    return values, cfg, side, main
 
 
 def lead() -> tuple[Any, Any]:
@@ -294,6 +300,7 @@ def open_tab(lesson: Lesson, run: Callable[[Any], Any], draws: dict[str, Callabl
                 if getattr(result, "diverged", None) is True:  # a whole run diverged (a list names nets: the draw says)
                     st.error(t(f"{lesson.name}.diverged"), icon="💥")
                 fmt = draws[name](cfg, result, side)
+            code.flush()
             if f"{lesson.name}.{name}.takeaway" in catalogue("en"):
                 takeaway(lesson, name, **(fmt or {}))
 
@@ -301,8 +308,14 @@ def open_tab(lesson: Lesson, run: Callable[[Any], Any], draws: dict[str, Callabl
 def takeaway(lesson: Lesson, section: str = "", **fmt) -> None:
     """The closing 'what to notice' box (the lesson's, or one tab's), naming the chapter; fmt fills in numbers
     measured on this page."""
+    code.flush()
     st.subheader(t("common.notice"))
     st.info(t(f"{lesson.name}.{section}.takeaway" if section else f"{lesson.name}.takeaway", **fmt), icon="💡")
+
+
+def finish() -> None:
+    """After the page: the last section's 'Reproduce in Python' expander."""
+    code.flush()
 
 
 @contextmanager

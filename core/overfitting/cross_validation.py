@@ -122,7 +122,8 @@ def run_reliability(cfg: ReliabilityConfig = ReliabilityConfig(),
     """Over n_seeds data sets: does a single split or k-fold pick (within one step) the best depth?"""
     g = generator(cfg.seed)
     report(progress, 0.0, [])
-    val, test, _, _ = train_folds(cfg, cfg.folds, g, cfg.n_seeds, logs=1)  # (S, k, C), (S, C): only the end counts
+    tick = lambda t, e: report(progress, e / cfg.epochs, [])  # noqa: E731  (a bar, and a visitor who left stops it)
+    val, test, _, _ = train_folds(cfg, cfg.folds, g, cfg.n_seeds, tick, logs=10)  # (S, k, C), (S, C): the end counts
     best = test.argmin(1)                                          # (S,)
     rows = [{"dataset": s, "method": m, "selected_depth": int(sel[s]), "best_depth": int(best[s]),
              "hit": bool(abs(int(sel[s]) - int(best[s])) <= 1), "excess": float(test[s, sel[s]] - test[s, best[s]])}
