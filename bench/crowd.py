@@ -41,6 +41,8 @@ def trainings(kind: str) -> int:
 def server(cores: set[int] = frozenset({0})):
     """A fresh headless `streamlit run` (empty caches) pinned to `cores`, its output in LOG; yields (url, pid)."""
     from tests.browser import streamlit_server
+    if os.environ.get("LAB_URL"):
+        raise SystemExit("bench/crowd.py measures a server it starts itself (fresh caches, its /proc): unset LAB_URL")
     with streamlit_server(set(cores), LOG) as (url, proc):
         yield url, proc.pid
 

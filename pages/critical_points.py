@@ -1,12 +1,10 @@
 """Chapter 3: critical points — local minimum or saddle point? The Hessian at a point, escaping a saddle, a real net."""
-import dataclasses
-
 import pandas as pd
 import streamlit as st
 
 from core import critical_points as cp
 from ui import charts, page
-from ui.controls import presets, render_all
+from ui.controls import presets
 from ui.i18n import names, number, sentences, t
 from ui.lessons import CRITICAL_POINTS as L
 from ui.live import cached_run, live_progress, turn
@@ -119,7 +117,7 @@ def network(cfg: cp.NetworkConfig, r: cp.NetworkResult, side) -> None:
     p = r.points
     if p.empty:
         return
-    show = render_all([dataclasses.replace(page.control(L, "network", "show"), hi=cfg.runs)], side)["cpn_show"]
+    show = page.view(L, "network", "show", side, hi=cfg.runs)
     k = cp.summary(p)
     side.metric(t(f"{L.name}.network.m_minima"), f"{k['minima']}/{k['n']}")
     side.metric(t(f"{L.name}.network.m_ratio"), number(p.ratio.median()))

@@ -1,16 +1,13 @@
 """Chapters 1-2: overfitting — capacity vs new data, four remedies, k-fold cross-validation."""
-import dataclasses
-
 import pandas as pd
 import streamlit as st
 
 from core import overfitting as of
 from ui import charts, page
-from ui.controls import presets, render_all
+from ui.controls import presets
 from ui.i18n import names, number, sentences, t
 from ui.lessons import OVERFITTING as L
 from ui.live import cached_run, live_progress, turn
-
 
 
 @cached_run
@@ -33,12 +30,11 @@ def losses(df: pd.DataFrame, by: str) -> pd.DataFrame:
 
 def show_radio(cfg: of.SweepConfig, side):
     """Show, drawn in side: best, deepest or a depth this ladder has; a deeper one (an old link) shows the deepest, said so."""
-    c = page.control(L, "capacity", "show")
-    c = dataclasses.replace(c, options=("best", "deepest", *range(cfg.max_depth + 1)))
+    c, options = page.control(L, "capacity", "show"), ("best", "deepest", *range(cfg.max_depth + 1))
     held = st.session_state.get(c.key, c.default)
-    if held not in c.options:
+    if held not in options:
         st.caption(t(f"{L.name}.capacity.show_clamped", d=held, D=cfg.max_depth))
-    return render_all([c], side)[c.key]
+    return page.view(L, "capacity", "show", side, options=options)
 
 
 def capacity(cfg: of.SweepConfig, r: of.SweepResult, side) -> None:

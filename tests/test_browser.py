@@ -85,8 +85,9 @@ def test_unknown_path_lands_home_with_a_notice(browser_page):
 
 def test_presenter_sidebar_shows_the_share_link_as_a_qr_code(browser_page):
     """Scan to join: on the projector, » opens the sidebar with the share link and its QR code drawn."""
-    url, page = browser_page
-    page.set_viewport_size({"width": 1280, "height": 720})
+    url, shared = browser_page
+    context = shared.context.browser.new_context(viewport={"width": 1280, "height": 720})  # its own: the opened
+    page = context.new_page()  # sidebar is remembered by the browser and would narrow the other tests' charts
     try:
         open_clean(page, f"{url}/pooling?lang=zh&present=1&seed=4")
         page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.click()
@@ -97,7 +98,7 @@ def test_presenter_sidebar_shows_the_share_link_as_a_qr_code(browser_page):
         assert sidebar.get_by_text("扫码在手机上打开这个演示").count() == 1
         assert "seed=4" in sidebar.locator("code").inner_text().replace("\n", "")
     finally:
-        page.set_viewport_size({"width": 1400, "height": 1600})
+        context.close()
 
 
 def test_click_on_the_loss_surface_moves_the_point(browser_page):

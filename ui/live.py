@@ -26,7 +26,9 @@ from ui import charts, code
 from ui.i18n import t
 from ui.internals import stop_if_asked
 
-REDRAW_EVERY_S = 0.5  # redraw at most 2x a second: each frame is a fresh Altair chart (~40 ms of CPU)
+BAR_EVERY_S = 0.5  # the bar moves at most twice a second (a tiny message)
+CHART_EVERY_S = 1.0  # the live curve redraws once a second: each frame is a fresh Altair chart (~40-100 ms of
+                     # CPU) and is replayed to every later visitor of the cached run
 RUN_CACHE_MB = 16  # each page's cache of finished runs, pickled; a run is 0.03-0.3 MB (bench/crowd.py soak)
 
 
@@ -47,7 +49,7 @@ def live_progress(text: str, chart: Callable[[pd.DataFrame], charts.Spec] | None
     """A progress(frac, frame) callback that moves a bar and redraws `chart(frame)` while training."""
     bar = st.progress(0.0, text=text)
     slot = st.empty()
-    last = [0.0]
+    last = {"bar": 0.0, "chart": 0.0}
 
     def update(frac: float, frame: pd.DataFrame) -> None:
         stop_if_asked()  # a visitor who moved on stops the training here, even between redraws
@@ -56,11 +58,11 @@ def live_progress(text: str, chart: Callable[[pd.DataFrame], charts.Spec] | None
             bar.empty()
             slot.empty()
             return
-        if now - last[0] < REDRAW_EVERY_S:
-            return
-        last[0] = now
-        bar.progress(frac, text=f"{text} {frac:.0%}")
-        if chart is not None and len(frame):
+        if now - last["bar"] >= BAR_EVERY_S:
+            last["bar"] = now
+            bar.progress(frac, text=f"{text} {frac:.0%}")
+        if chart is not None and len(frame) and now - last["chart"] >= CHART_EVERY_S:  # the first frame at once
+            last["chart"] = now
             with charts.live():
                 charts.draw(chart(frame), slot)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import io
 import logging
 import re
@@ -254,9 +255,10 @@ def control(lesson: Lesson, section_name: str, name: str) -> Control:
     return next(c for c in section_controls(lesson.name, sec) if c.key == sec.key(name))
 
 
-def view(lesson: Lesson, section_name: str, name: str, where: Any) -> Any:
-    """A view the page draws itself (named in open_tab's skip), drawn in `where`; its value."""
-    c = control(lesson, section_name, name)
+def view(lesson: Lesson, section_name: str, name: str, where: Any, **narrow) -> Any:
+    """A view the page draws itself (named in open_tab's skip), drawn in `where`; its value. `narrow` replaces
+    fields of its declaration for this run (e.g. hi=cfg.runs: only the runs this config has)."""
+    c = dataclasses.replace(control(lesson, section_name, name), **narrow)
     return render_all([c], where)[c.key]
 
 
