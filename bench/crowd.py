@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 WARM_BUDGET_S, RSS_BUDGET_MB = 0.15, 650
 
+from bench.run import rss_mb  # noqa: E402  (the server's resident memory, as bench/run.py reads it)
+
 
 LOG = Path("/tmp/dl_live_lab_bench_server.log")  # the server's log: one line per training (ui/live.py)
 
@@ -53,19 +55,12 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of the process, in MB."""
-    line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("VmRSS:"))
-    return int(line.split()[1]) / 1024
-
-
 @dataclass
 class Visit:
     """What one visitor saw: seconds until the page settled, the queue notes shown, any error."""
     seconds: float = 0.0
     queued: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    charts: int = 0  # charts drawn for good (a live curve's frames and placeholders not counted)
 
 
 async def visit(url: str, page: str, query: dict[str, str], timeout_s: float = 600) -> Visit:
@@ -88,8 +83,6 @@ async def visit(url: str, page: str, query: dict[str, str], timeout_s: float = 6
             kind = msg.WhichOneof("type")
             if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
                 el = msg.delta.new_element
-                if el.WhichOneof("type") == "vega_lite_chart":
-                    out.charts += 1
                 if el.WhichOneof("type") == "exception":
                     out.errors.append(el.exception.message)
                 elif el.WhichOneof("type") == "alert" and el.alert.icon in ("⏳", "🚧"):

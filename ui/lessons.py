@@ -79,11 +79,15 @@ class Lesson:
         """The section called name."""
         return next(s for s in self.sections if s.name == name)
 
+    def section_about(self, keys) -> str | None:
+        """The section some URL keys are about: the last one, in page order, that has one of them (None: the
+        first section, or none)."""
+        touched = [s.name for s in self.sections if set(keys) & s.defaults().keys()]
+        return touched[-1] if touched and touched[-1] != self.sections[0].name else None
+
     def preset_section(self, name: str) -> str | None:
         """The section a preset is about: the last one, in page order, whose settings it sets (None: the first)."""
-        keys = set(self.presets[name])
-        touched = [s.name for s in self.sections if keys & s.defaults().keys()]
-        return touched[-1] if touched and touched[-1] != self.sections[0].name else None
+        return self.section_about(self.presets[name])
 
     def keys(self) -> list[str]:
         """Every URL key this page reads (besides the sidebar's)."""

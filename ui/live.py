@@ -15,6 +15,7 @@ import os
 import threading
 import time
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Callable, Iterator
 
 import pandas as pd
@@ -119,7 +120,7 @@ def cores() -> int:
         return max(1, int(os.environ["DL_LAB_SLOTS"]))
     n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     try:
-        quota, period = open("/sys/fs/cgroup/cpu.max").read().split()[:2]
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
         if quota != "max":
             n = min(n, math.ceil(int(quota) / int(period)))
     except (OSError, ValueError):

@@ -273,17 +273,12 @@ def tabs(lesson: Lesson) -> dict[str, Any]:
         except ValueError:
             st.session_state[c.key] = c.default
     elif c.key not in st.query_params:  # a link made before the page had tabs: open the tab its values are about
-        st.session_state[c.key] = c.options[[s.name for s in lesson.sections].index(_linked_section(lesson))]
+        moved = [k for s in lesson.sections for k, d in s.defaults().items() if st.session_state.get(k, d) != d]
+        about = lesson.section_about(moved) or lesson.sections[0].name  # the last section moved off its defaults
+        st.session_state[c.key] = c.options[[s.name for s in lesson.sections].index(about)]
     labels = list(c.options)
     return dict(zip([s.name for s in lesson.sections],
                     st.tabs(labels, key=c.key, bind="query-params", on_change="rerun")))
-
-
-def _linked_section(lesson: Lesson) -> str:
-    """The last section, in page order, with a setting away from its default (the first when none is)."""
-    moved = [s.name for s in lesson.sections
-             if any(st.session_state.get(k, d) != d for k, d in s.defaults().items())]
-    return (moved or [lesson.sections[0].name])[-1]
 
 
 def open_tab(lesson: Lesson, run: Callable[[Any], Any], draws: dict[str, Callable[[Any, Any, Any], None]],
