@@ -236,14 +236,15 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, title: str = "", z_titl
     dom_y = [float(df[y].min() - dy), float(df[y].max() + dy)]
     o = 1.06  # cells overlap a little: edge to edge, anti-aliasing leaves hairline seams between them
     cells = df.assign(_x0=df[x] - o * dx, _x1=df[x] + o * dx, _y0=df[y] - o * dy, _y1=df[y] + o * dy)
+    key = dict(format=".3~g", labelOverlap="greedy")  # a log key's first label is the exact minimum (0.0894071165…)
     grid = Chart(cells).mark_rect(clip=True).encode(
         x=alt.X("_x0:Q", title=x_title or x, scale=alt.Scale(domain=dom_x, nice=False, zero=False)), x2="_x1",
         y=alt.Y("_y0:Q", title=y_title or y, scale=alt.Scale(domain=dom_y, nice=False, zero=False)), y2="_y1",
         color=alt.Color(f"{z}:Q", title=_wrap(z_title or z, 14) if key_right else z_title or z,
                         scale=alt.Scale(type="log" if log_z else "linear", scheme=scheme,
                                         **({"domain": list(z_domain), "clamp": True} if z_domain else {})),
-                        legend=alt.Legend(orient="right", direction="vertical", gradientLength=120) if key_right else
-                        alt.Legend(orient="bottom", direction="horizontal", gradientLength=150)),
+                        legend=alt.Legend(orient="right", direction="vertical", gradientLength=120, **key) if key_right
+                        else alt.Legend(orient="bottom", direction="horizontal", gradientLength=150, **key)),
         tooltip=[x, y, z],
     )
     if pick:
