@@ -6,6 +6,7 @@ path is what `loss.backward()` and `p -= lr * p.grad` produce step by step.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,6 +19,8 @@ LOSSES = ("mse", "mae")
 LR_CHOICES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 1.0, 2.0)
 OUTLIER_X, OUTLIER_RISE = 1.9, 10.0  # the outlier: one reading at the right edge, 10 units above the trend
 ESCAPE_STEPS = 2  # the surface grid always holds the path's first steps, so a diverging run is seen escaping
+PAIRS_UP_TO = 201  # MAE's exact fit checks all point pairs up to the built-in data's most points (n 200 + outlier)
+Points = tuple[tuple[float, ...], tuple[float, ...]]  # your own (xs, ys), from core.points.parse_points
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,12 @@ class GDResult:
     loss_kind: str  # the loss this run minimised (cfg.loss), to evaluate it off the path
 
 
-def make_data(cfg: GDConfig) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Noisy points around y = 1 + 2x on x in [0, 2]; optionally one outlier far above."""
+def make_data(cfg: GDConfig, points: Points | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Noisy points around y = 1 + 2x on x in [0, 2]; optionally one outlier far above. Given points (your own
+    (xs, ys), core.points.parse_points) are the data instead, as they are (n, noise, outlier unused)."""
+    if points is not None:
+        x, y = (torch.tensor(v, dtype=torch.float64) for v in points)  # (N,) each
+        return x, y, torch.zeros(len(x), dtype=torch.bool)
     g = generator(cfg.seed)
     x = torch.rand(cfg.n, generator=g, dtype=torch.float64) * 2  # (N,)
     y = 1 + 2 * x + cfg.noise * torch.randn(cfg.n, generator=g, dtype=torch.float64)
@@ -82,6 +89,8 @@ def best_fit(kind: str, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]
         b, w = torch.linalg.lstsq(X, y.unsqueeze(1)).solution.squeeze(1).tolist()
         return b, w
     # MAE: convex and piecewise linear, optimum passes through two data points; check all pairs.
+    if len(x) > PAIRS_UP_TO:
+        return _mae_fit_by_pivot(x, y)
     i, j = torch.triu_indices(len(x), len(x), 1)
     ok = (x[i] - x[j]).abs() > 1e-12
     w_c = (y[i] - y[j])[ok] / (x[i] - x[j])[ok]  # (P,)
@@ -89,6 +98,29 @@ def best_fit(kind: str, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]
     losses = loss_fn("mae", b_c.unsqueeze(1), w_c.unsqueeze(1), x, y)  # (P,)
     k = int(losses.argmin())
     return float(b_c[k]), float(w_c[k])
+
+
+def _mae_fit_by_pivot(x: torch.Tensor, y: torch.Tensor, chunk: int = 128) -> tuple[float, float]:
+    """best_fit for MAE on many points (your own data) in O(N^2 log N) time and O(chunk * N) memory.
+
+    The best line through point i has b = y_i - w x_i and loss sum_j |x_j - x_i| * |s_ij - w| (s_ij: the slope
+    from i to j): a weighted median of the slopes. The best of these N lines is the optimum (it passes through
+    two data points)."""
+    best = (math.inf, 0.0, 0.0)
+    for lo in range(0, len(x), chunk):
+        dx, dy = x[None, :] - x[lo:lo + chunk, None], y[None, :] - y[lo:lo + chunk, None]  # (C, N) each
+        ok = dx.abs() > 1e-12
+        slope = torch.where(ok, dy / torch.where(ok, dx, 1.0), 0.0)  # (C, N)
+        slope, order = slope.sort(1)
+        weight = dx.abs().where(ok, 0.0).gather(1, order).cumsum(1)  # (C, N) cumulative weights
+        k = (weight >= weight[:, -1:] / 2).to(torch.int8).argmax(1)  # first index at half the weight: a median
+        w_c = slope.gather(1, k[:, None])  # (C, 1)
+        b_c = y[lo:lo + chunk, None] - w_c * x[lo:lo + chunk, None]  # (C, 1)
+        losses = loss_fn("mae", b_c, w_c, x, y)  # (C,)
+        i = int(losses.argmin())
+        if float(losses[i]) < best[0]:
+            best = (float(losses[i]), float(b_c[i, 0]), float(w_c[i, 0]))
+    return best[1], best[2]
 
 
 def descend(cfg: GDConfig, x: torch.Tensor, y: torch.Tensor, progress: Progress | None = None) -> tuple[list[dict], bool]:
@@ -140,9 +172,9 @@ def lr_limit(x: torch.Tensor) -> float:
     return float(2 / torch.linalg.eigvalsh(H).max())
 
 
-def run(cfg: GDConfig, progress: Progress | None = None) -> GDResult:
-    """Make the data, descend, and measure the surface around the path."""
-    x, y, is_out = make_data(cfg)
+def run(cfg: GDConfig, progress: Progress | None = None, points: Points | None = None) -> GDResult:
+    """Make the data (or take your own points), descend, and measure the surface around the path."""
+    x, y, is_out = make_data(cfg, points)
     rows, blew_up = descend(cfg, x, y, progress)
     path = pd.DataFrame(rows, columns=["step", "b", "w", "loss"])
     best = best_fit(cfg.loss, x, y)

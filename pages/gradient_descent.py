@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from core import gradient_descent as gd
-from ui import charts, page
+from ui import charts, page, predict
 from ui.controls import presets, render_all, restart_when_changed
 from ui.i18n import number, t
 from ui.lessons import GRADIENT_DESCENT as L
@@ -13,11 +13,11 @@ from ui.live import cached_run, live_progress, turn
 
 
 @cached_run
-def train(cfg: gd.GDConfig) -> gd.GDResult:
-    """One cached run per distinct config: the defaults are computed once for the whole class."""
+def train(cfg: gd.GDConfig, points: gd.Points | None = None) -> gd.GDResult:
+    """One cached run per distinct config (and own data): the defaults are computed once for the whole class."""
     curve = lambda f: charts.lines(f, "step", "loss", log_y=True, title=t(f"{L.name}.curve_title"))  # noqa: E731
     with turn():
-        return gd.run(cfg, progress=live_progress(t("common.training"), curve))
+        return gd.run(cfg, progress=live_progress(t("common.training"), curve), points=points)
 
 
 def outlier_box(r: gd.GDResult, cfg: gd.GDConfig) -> None:
@@ -84,34 +84,38 @@ def fit_chart(r: gd.GDResult, at: int) -> None:
 
 page.header(L)
 presets(L)
-_, cfg, _, main = page.section(L, "run", heading=False, skip=("at_step",))
-with main:
-    r = train(cfg)
-    last, k = len(r.path) - 1, gd.steps_in_frame(r)
-    restart_when_changed("at_step", cfg, k)  # a new run replays from its last step on the surface chart
-    replay = dataclasses.replace(page.control(L, "run", "at_step"), hi=last, default=k)
-    numbers, figure = page.lead()
-    with figure:  # the replay slider under the surface it scrubs (on a laptop surface and fit sit side by side)
-        if charts.big():
-            left, scrub, right = st.container(), st.container(), st.container()
-        else:
-            (left, right), scrub = st.columns([3, 2]), st.container()
-    at = render_all([replay], scrub)["at_step"] if last else 0
-    with numbers:
-        if cfg.outlier:  # the outlier presets' point leads; how the run ended comes second
-            outlier_box(r, cfg)
-        verdict(r, cfg)
-        m = st.columns(4)
-        m[0].metric(t(f"{L.name}.m_final"), number(r.path.loss.iloc[-1]))
-        m[1].metric(t(f"{L.name}.m_best"), number(r.best_loss))
-        m[2].metric(t(f"{L.name}.m_limit"), number(r.lr_limit))
-        m[3].metric(t(f"{L.name}.m_params"), f"{number(r.path.b.iloc[-1])}, {number(r.path.w.iloc[-1])}")
-    with left:
-        surface_chart(r, at, k)
-    with right:
-        fit_chart(r, at)
-    stop = dict(stop_x=last + 1, stop_label=t(f"{L.name}.diverged_label")) if r.blew_up else {}
-    charts.show(charts.lines(r.path, "step", "loss", log_y=True, title=t(f"{L.name}.curve_title"),
-                             x_title=t("common.step"), y_title=t("common.loss"), marker_x=at, **stop),
-                r.path, "loss_curve")
-page.takeaway(L, limit=r.lr_limit)
+_, cfg, side, main = page.section(L, "run", heading=False, skip=("at_step",))
+points = page.own_points(L, "run", side)
+if points is not None or not predict.hidden(L, "run", cfg, main):  # predict first: hidden until Reveal
+    with main:
+        r = train(cfg, points)
+        if points is None:
+            predict.answer(L, "run", r)
+        last, k = len(r.path) - 1, gd.steps_in_frame(r)
+        restart_when_changed("at_step", cfg, k)  # a new run replays from its last step on the surface chart
+        replay = dataclasses.replace(page.control(L, "run", "at_step"), hi=last, default=k)
+        numbers, figure = page.lead()
+        with figure:  # the replay slider under the surface it scrubs (on a laptop surface and fit sit side by side)
+            if charts.big():
+                left, scrub, right = st.container(), st.container(), st.container()
+            else:
+                (left, right), scrub = st.columns([3, 2]), st.container()
+        at = render_all([replay], scrub)["at_step"] if last else 0
+        with numbers:
+            if r.data.outlier.any():  # the outlier presets' point leads; how the run ended comes second
+                outlier_box(r, cfg)
+            verdict(r, cfg)
+            m = st.columns(4)
+            m[0].metric(t(f"{L.name}.m_final"), number(r.path.loss.iloc[-1]))
+            m[1].metric(t(f"{L.name}.m_best"), number(r.best_loss))
+            m[2].metric(t(f"{L.name}.m_limit"), number(r.lr_limit))
+            m[3].metric(t(f"{L.name}.m_params"), f"{number(r.path.b.iloc[-1])}, {number(r.path.w.iloc[-1])}")
+        with left:
+            surface_chart(r, at, k)
+        with right:
+            fit_chart(r, at)
+        stop = dict(stop_x=last + 1, stop_label=t(f"{L.name}.diverged_label")) if r.blew_up else {}
+        charts.show(charts.lines(r.path, "step", "loss", log_y=True, title=t(f"{L.name}.curve_title"),
+                                 x_title=t("common.step"), y_title=t("common.loss"), marker_x=at, **stop),
+                    r.path, "loss_curve")
+    page.takeaway(L, limit=r.lr_limit)

@@ -11,15 +11,16 @@ from ui.live import cached_run, live_progress, turn
 
 
 @cached_run
-def run(cfg: of.LadderConfig):
-    """One cached run per distinct config of any section: the defaults train once for the whole class."""
+def run(cfg: of.LadderConfig, points=None):
+    """One cached run per distinct config of any section (and own data, capacity only): the defaults train once
+    for the whole class."""
     with turn():
         if isinstance(cfg, of.ReliabilityConfig):  # reports only start and end: say what is happening
             return of.run_reliability(cfg, live_progress(t(f"{L.name}.reliability.progress", n=cfg.n_seeds,
                                                            k=cfg.folds + 1)))
         curve = lambda f: charts.lines(f.astype({f.columns[0]: str}), "epoch", "loss", f.columns[0],  # noqa: E731
                                        dash="split", log_y=True, title=t("common.training"), points=False)
-        return L.run(cfg, progress=live_progress(t("common.training"), curve))  # depth or remedy curves
+        return L.run(cfg, progress=live_progress(t("common.training"), curve), points=points)  # depth or remedy curves
 
 
 def losses(df: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -48,9 +49,14 @@ def capacity(cfg: of.SweepConfig, r: of.SweepResult, side) -> None:
     for col, k in zip(numbers.columns(4), ("train_loss", "val_loss", "gap", "best_epoch")):
         col.metric(t(f"{L.name}.m.{k}", d=row.name), number(row[k]) if k != "best_epoch" else str(int(row[k])))
     long = losses(m.reset_index(), "depth")
+    own = r.truth.empty  # your own data: no known noise floor, no true curve
+    if own:
+        side.caption(t(f"{L.name}.capacity.own_note", n=int((r.points.split == "train").sum()),
+                       m=int((r.points.split == "val").sum())))
+    floor = {} if own else dict(rule_y=cfg.noise ** 2, rule_label=t(f"{L.name}.floor", v=cfg.noise ** 2))
     with figure:
-        charts.show(charts.lines(long, "depth", "loss", "split", integer_x=True, marker_x=r.best_depth, rule_y=cfg.noise ** 2,
-                                 rule_label=t(f"{L.name}.floor", v=cfg.noise ** 2), title=t(f"{L.name}.capacity.chart", best=r.best_depth),
+        charts.show(charts.lines(long, "depth", "loss", "split", integer_x=True, marker_x=r.best_depth, **floor,
+                                 title=t(f"{L.name}.capacity.chart", best=r.best_depth),
                                  x_title=t(f"{L.name}.x_depth"), y_title=t("common.loss")), long, "capacity_curve")
     h = r.history[r.history.depth == row.name].assign(split=lambda f: names(f.split, f"{L.name}.split"))
     charts.show(charts.lines(h, "epoch", "loss", "split", stop_x=row.best_epoch, points=False, x_title=t("common.epoch"),
@@ -63,7 +69,8 @@ def capacity(cfg: of.SweepConfig, r: of.SweepResult, side) -> None:
                      r.fits[r.fits.depth == row.name].drop(columns="depth").assign(line=t(f"{L.name}.fit", d=row.name))])
     charts.show(charts.points_and_lines(pts, fit, point_color="split", line_color="line", height=340,
                                         point_colors={t(f"{L.name}.point.train"): "#222", t(f"{L.name}.point.val"): "#bbb"},
-                                        line_colors={t(f"{L.name}.truth"): "#2ca02c", t(f"{L.name}.fit", d=row.name): "#d62728"},
+                                        line_colors={**({} if own else {t(f"{L.name}.truth"): "#2ca02c"}),
+                                                     t(f"{L.name}.fit", d=row.name): "#d62728"},
                                         title=t(f"{L.name}.fit_title", d=row.name)), pd.concat([pts, fit]), "fits")
 
 

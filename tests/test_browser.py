@@ -45,13 +45,13 @@ def open_clean(page, url: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-@pytest.mark.parametrize("path", ["", *PATHS])
+@pytest.mark.parametrize("path", ["", *PATHS, "run_sheet"])
 def test_page_renders(browser_page, path, lang):
     url, page = browser_page
     open_clean(page, f"{url}/{path}?lang={lang}")
     sidebar = page.locator('[data-testid="stSidebar"]')
     assert sidebar.get_by_text("Language / 语言").count() == 1  # the page runs inside the router
-    if path:
+    if path in PATHS:
         page.wait_for_function(
             "() => document.querySelectorAll('[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg').length > 0",
             timeout=60_000)
@@ -60,7 +60,7 @@ def test_page_renders(browser_page, path, lang):
         page.screenshot(path=f"{os.environ['SCREENSHOTS']}/{path or 'home'}_{lang}.png", full_page=True)
 
 
-@pytest.mark.parametrize("path", ["", *PATHS])
+@pytest.mark.parametrize("path", ["", *PATHS, "run_sheet"])
 def test_hostile_link_is_a_notice(browser_page, path):
     """A link a student could send the class: numbers Streamlit's own parser chokes on, markup, an unknown key."""
     url, page = browser_page
@@ -173,3 +173,96 @@ def test_presenter_mode_on_a_projector(browser_page, lesson, lang):
                 page.screenshot(path=f"{os.environ['SCREENSHOTS']}/present_{lesson.name}_{lang}_{name or 'default'}.png")
     finally:
         page.set_viewport_size({"width": 1400, "height": 1600})
+
+
+def test_run_sheet_walks_the_lecture_across_two_lessons(browser_page):
+    """On the projector (1280 x 720, presenter mode, zh): the run-sheet's Open starts the walk; Next crosses from
+    gradient descent to the next lesson with that preset's values in the link; Previous comes back."""
+    from ui import sheet
+    from ui.i18n import catalogue
+    zh = catalogue("zh")
+    k = max(i.number for i in sheet.ITEMS if i.lesson is LESSONS[0])  # the last gradient-descent moment
+    here, nxt = sheet.ITEMS[k - 1], sheet.ITEMS[k]
+    url, shared = browser_page
+    context = shared.context.browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    try:
+        open_clean(page, f"{url}/run_sheet?lang=zh&present=1&seed=3")
+        assert page.get_by_text(zh[f"{nxt.lesson.name}.say.{nxt.preset}"]).count() == 1
+        page.get_by_role("button", name=zh["sheet.open"], exact=True).nth(k - 1).click()
+        page.wait_for_function(f"() => location.pathname.endsWith('/{here.lesson.name}')", timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=120_000)
+        assert page.get_by_text(f"流程单 {k} / {len(sheet.ITEMS)}").count() == 1
+        for step, item in (("next", nxt), ("previous", here)):
+            name = zh[f"{item.lesson.name}.preset.{item.preset}"]
+            page.get_by_role("button", name=f"{name} →" if step == "next" else f"← {name}", exact=True).click()
+            page.wait_for_function(f"() => location.pathname.endsWith('/{item.lesson.name}') && "
+                                   f"location.search.includes('sheet={item.number}')", timeout=60_000)
+            page.wait_for_selector(IDLE, timeout=120_000)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            assert page.get_by_text(f"流程单 {item.number} / {len(sheet.ITEMS)}").count() == 1
+            assert page.locator("h1").first.inner_text().startswith(zh[f"{item.lesson.name}.title"])
+            query = page.evaluate("location.search")
+            assert "seed=3" in query and "present=true" in query, query
+            if os.environ.get("SCREENSHOTS"):
+                page.screenshot(path=f"{os.environ['SCREENSHOTS']}/sheet_{step}_{item.lesson.name}.png")
+    finally:
+        context.close()
+
+
+def test_own_data_upload_through_the_file_widget(browser_page):
+    """Gradient descent on the projector (zh): a CSV uploaded through the widget trains, the page says the data is
+    not in the share link; a binary file gets the bilingual error and the built-in data."""
+    from ui.i18n import catalogue
+    zh = catalogue("zh")
+    url, shared = browser_page
+    context = shared.context.browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    try:
+        open_clean(page, f"{url}/gradient_descent?lang=zh&present=1")
+        page.get_by_text(zh["data.title"]).first.click()
+        csv = "x,y\n" + "".join(f"{i / 4:g},{1 + 2 * i / 4 + (-1) ** i * 0.3:g}\n" for i in range(12))
+        upload = page.locator('[data-testid="stFileUploader"] input[type=file]')
+        upload.set_input_files({"name": "my_points.csv", "mimeType": "text/csv", "buffer": csv.encode()})
+        page.get_by_text("正在用你的 12 个点训练").wait_for(timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=120_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.get_by_text(zh["data.not_in_link"]).count() == 1  # next to the share link, in the sidebar
+        if os.environ.get("SCREENSHOTS"):
+            page.screenshot(path=f"{os.environ['SCREENSHOTS']}/own_data_good.png")
+        upload.set_input_files({"name": "picture.csv", "mimeType": "text/csv", "buffer": b"\x89PNG\r\n\x1a\n\x00\x00"})
+        page.get_by_text(zh["data.error.binary"].split("：")[0]).first.wait_for(timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=120_000)
+        assert page.get_by_text("This is not a text file").count() == 1  # both languages
+        assert page.get_by_text(zh["data.not_in_link"]).count() == 0  # the built-in data again
+        if os.environ.get("SCREENSHOTS"):
+            page.screenshot(path=f"{os.environ['SCREENSHOTS']}/own_data_bad.png")
+    finally:
+        context.close()
+
+
+def test_predict_first_hides_the_charts_until_reveal(browser_page):
+    """On the projector (zh), a prepared link with ?predict=1: the question and no chart; Reveal draws the charts
+    and highlights the measured answer."""
+    from ui.i18n import catalogue
+    zh = catalogue("zh")
+    url, shared = browser_page
+    context = shared.context.browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    try:
+        open_clean(page, f"{url}/gradient_descent?lang=zh&present=1&predict=1&lr=0.001")  # the "too small" preset
+        assert page.get_by_text(zh["gradient_descent.ask.rate.q"]).count() == 1
+        assert page.locator('[data-testid="stVegaLiteChart"]').count() == 0
+        if os.environ.get("SCREENSHOTS"):
+            page.screenshot(path=f"{os.environ['SCREENSHOTS']}/predict_hidden.png")
+        page.get_by_role("button", name=zh["predict.reveal"]).click()
+        page.wait_for_function("() => document.querySelectorAll('[data-testid=stVegaLiteChart] canvas, "
+                               "[data-testid=stVegaLiteChart] svg').length > 0", timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=120_000)
+        marked = page.locator('[data-testid="stAlertContentSuccess"] li strong').all_inner_texts()  # the measured answer
+        assert len(marked) == 1 and marked[0].endswith("B. " + zh["gradient_descent.ask.rate.slow"]), marked
+        assert page.locator('[data-testid="stException"]').count() == 0
+        if os.environ.get("SCREENSHOTS"):
+            page.screenshot(path=f"{os.environ['SCREENSHOTS']}/predict_revealed.png")
+    finally:
+        context.close()

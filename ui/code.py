@@ -20,14 +20,18 @@ from ui.i18n import t
 _OPEN: contextvars.ContextVar[dict | None] = contextvars.ContextVar("code_section", default=None)
 
 
-def snippet(lesson: Any, cfg: Any) -> str:
+def snippet(lesson: Any, cfg: Any, own_data: bool = False) -> str:
     """`from core.<lesson> import Config, run` and the call for cfg, every field spelled out (so the snippet
-    means the same if a default changes later)."""
+    means the same if a default changes later); own_data: the run took a visitor's points (read from a CSV)."""
     run = next(s.run for s in lesson.sections if type(cfg) is s.config)
     conf = type(cfg)
     package = importlib.import_module(f"core.{lesson.name}")
     where = package.__name__ if {run.__name__, conf.__name__} <= set(vars(package)) else run.__module__
     args = ", ".join(f"{f.name}={getattr(cfg, f.name)!r}" for f in dataclasses.fields(cfg))
+    if own_data:
+        return (f"from {where} import {conf.__name__}, {run.__name__}\nfrom core.points import parse_points\n\n"
+                f"points = parse_points(open(\"my_points.csv\", \"rb\").read())  # {t('data.title')}\n"
+                f"r = {run.__name__}({conf.__name__}({args}), points=points)\n")
     return f"from {where} import {conf.__name__}, {run.__name__}\n\nr = {run.__name__}({conf.__name__}({args}))\n"
 
 
@@ -42,11 +46,12 @@ def begin(lesson: Any, cfg: Any, side: Any) -> None:
     _OPEN.set({"lesson": lesson, "cfg": cfg, "side": side, "result": None, "charts": []})
 
 
-def ran(cfg: Any, result: Any) -> None:
-    """The open section's config ran: keep the result, to name the fields its charts draw."""
+def ran(cfg: Any, result: Any, own_data: bool = False) -> None:
+    """The open section's config ran (on a visitor's own points): keep the result, to name the fields its charts
+    draw."""
     rec = _OPEN.get()
     if rec is not None and rec["cfg"] == cfg:
-        rec["result"] = result
+        rec["result"], rec["own_data"] = result, own_data
 
 
 def drew(spec: dict, data: pd.DataFrame | None) -> None:
@@ -85,7 +90,7 @@ def flush() -> None:
     if rec is None:
         return
     _OPEN.set(None)
-    code = snippet(rec["lesson"], rec["cfg"])
+    code = snippet(rec["lesson"], rec["cfg"], rec.get("own_data", False))
     drawn = fields_drawn(rec["result"], rec["charts"])
     if drawn:
         width = max(len(f) for f, _ in drawn)

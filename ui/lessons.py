@@ -32,6 +32,8 @@ class Section:
     keys: dict[str, str] = field(default_factory=dict)
     budget: tuple[str, ...] = ()  # more fields, drawn in a collapsed "training budget" expander
     views: dict[str, tuple[Any, Param]] = field(default_factory=dict)  # page-only controls: name -> (default, Param)
+    own_data: tuple[str, ...] | None = None  # given: the section also trains on a visitor's own (x, y) points
+                                             # (run(cfg, progress, points)); these fields then have no effect
 
     def key(self, name: str) -> str:
         """The URL (and session-state) key of a field or view."""
@@ -52,6 +54,17 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Question:
+    """A question for the class before a preset's result is shown (ui/predict.py): 2-4 answer ids, and how to read
+    the answer off the run on screen — measured every time, never stored. Strings: "<lesson>.ask.<key>.q", one per
+    answer ".<answer>", and ".why" (the numbers that decide it, filled from measure's dict)."""
+
+    key: str
+    answers: tuple[str, ...]
+    measure: Callable[[Any], tuple[str, dict]]  # result -> (answer id, numbers for ".why")
+
+
+@dataclass(frozen=True)
 class Lesson:
     """One page of the course."""
 
@@ -60,6 +73,7 @@ class Lesson:
     sections: tuple[Section, ...]
     presets: dict[str, dict[str, Any]]  # name -> {URL key: value}: the moments of the lecture, in order
     tab_key: str = ""  # given: the sections are tabs bound to this URL key, and only the open one trains
+    questions: dict[str, Question] = field(default_factory=dict)  # preset -> its question (predict, then reveal)
 
     @property
     def lazy(self) -> bool:
@@ -71,9 +85,11 @@ class Lesson:
         """The page script, relative to the repo root."""
         return f"pages/{self.name}.py"
 
-    def run(self, cfg: Any, progress: Callable | None = None) -> Any:
-        """Run the section whose config class cfg is (the core entry point, not cached)."""
-        return next(s.run for s in self.sections if type(cfg) is s.config)(cfg, progress=progress)
+    def run(self, cfg: Any, progress: Callable | None = None, points: tuple | None = None) -> Any:
+        """Run the section whose config class cfg is (the core entry point, not cached); points: a visitor's own
+        data, for a section that declares own_data."""
+        run = next(s.run for s in self.sections if type(cfg) is s.config)
+        return run(cfg, progress=progress) if points is None else run(cfg, progress=progress, points=points)
 
     def section(self, name: str) -> Section:
         """The section called name."""
@@ -96,15 +112,31 @@ class Lesson:
 
 # --- the lessons, in course order -------------------------------------------------------------
 _GD = Section("run", gd.GDConfig, gd.run, ("loss", "lr", "steps", "b0", "w0", "outlier"),
-              views={"at_step": (200, Param(lo=0, hi=1000, step=1))})  # replay: the page caps it at the last step
+              views={"at_step": (200, Param(lo=0, hi=1000, step=1))},  # replay: the page caps it at the last step
+              own_data=("outlier",))
 _START = {"steps": 200, "b0": -4.0, "w0": -3.0}  # every preset starts from the same point
+
+
+def _rate(r: gd.GDResult) -> tuple[str, dict]:
+    last = r.path.loss.iloc[-1]
+    kind = "diverges" if r.diverged else "converged" if last <= 1.01 * r.best_loss else "slow"
+    return kind, {"last": f"{last:.3g}", "best": f"{r.best_loss:.3g}"}
+
+
+def _pull(r: gd.GDResult) -> tuple[str, dict]:
+    mse, mae = (abs(gd.outlier_pull(r, k)[0]) for k in ("mse", "mae"))
+    return ("same" if abs(mse - mae) < 1e-6 else "mse" if mse > mae else "mae"), {"mse": f"{mse:.3g}", "mae": f"{mae:.3g}"}
+
+
+_RATE = Question("rate", ("converged", "slow", "diverges"), _rate)
+_PULL = Question("pull", ("mse", "mae", "same"), _pull)
 GRADIENT_DESCENT = Lesson("gradient_descent", "1", (_GD,), {
     "good": {**_START, "loss": "mse", "lr": 0.1, "outlier": False},
     "too_small": {**_START, "loss": "mse", "lr": 0.001, "outlier": False},
     "diverges": {**_START, "loss": "mse", "lr": 1.0, "outlier": False},  # above lr_limit for every seed
     "outlier_mse": {**_START, "loss": "mse", "lr": 0.1, "outlier": True},
     "outlier_mae": {**_START, "loss": "mae", "lr": 0.1, "outlier": True},
-})
+}, questions={"good": _RATE, "too_small": _RATE, "diverges": _RATE, "outlier_mse": _PULL, "outlier_mae": _PULL})
 
 _PIECE = Section("piece", ac.PieceConfig, ac.run_piece, ("c", "b", "w"), prefix="pc_")
 _FIT = Section("fit", ac.FitConfig, ac.run_fit, ("target", "units", "act"), prefix="fit_",
@@ -124,6 +156,13 @@ _ESCAPE = Section("escape", cp.EscapeConfig, cp.run_escape, ("eps", "lr", "momen
 _NETWORK = Section("network", cp.NetworkConfig, cp.run_network, ("runs", "hidden"), prefix="cpn_",
                    budget=("train_steps", "critical_steps"),
                    views={"show": (1, Param(lo=1, hi=100, step=1))})  # the run whose spectrum is drawn (<= runs)
+def _kind(r: cp.PointResult) -> tuple[str, dict]:
+    lo, hi = min(r.eigenvalues), max(r.eigenvalues)
+    kind = "saddle" if lo < -1e-9 < 1e-9 < hi else "maximum" if hi <= 1e-9 and lo < -1e-9 else "minimum"
+    return kind, {"e1": f"{lo:.3g}", "e2": f"{hi:.3g}"}
+
+
+_KIND = Question("kind", ("minimum", "maximum", "saddle"), _kind)
 CRITICAL_POINTS = Lesson("critical_points", "3", (_POINT, _ESCAPE, _NETWORK), {
     "saddle": {"cp_tab": "point", "cp_w1": 0.0, "cp_w2": 0.0},  # g = 0, eigenvalues -2 and +2
     "valley": {"cp_tab": "point", "cp_w1": 1.0, "cp_w2": 1.0},  # eigenvalues 0 and 4: a valley of minima
@@ -131,13 +170,29 @@ CRITICAL_POINTS = Lesson("critical_points", "3", (_POINT, _ESCAPE, _NETWORK), {
     "eigenvector": {**_ESCAPE.defaults(), "cp_tab": "escape", "cpe_jump": 1.0},  # L(u) = 0.25 < L(0) = 1
     "network": {**_NETWORK.defaults(), "cp_tab": "network"},
     "few_dimensions": {**_NETWORK.defaults(), "cp_tab": "network", "cpn_hidden": 2},  # 7 parameters: mostly minima
-}, tab_key="cp_tab")
+}, tab_key="cp_tab", questions={"saddle": _KIND, "valley": _KIND})
 
 _LADDER, _BUDGET = ("n_train", "noise", "max_depth"), ("width", "epochs", "lr")
 _SHOW = ("deepest", Param(options=("best", "deepest", 0, 1, 2, 3, 4, 5, 6)))
 _CAPACITY = Section("capacity", of.SweepConfig, of.run_sweep, (*_LADDER, "weight_decay"), prefix="of_",
-                    budget=_BUDGET, views={"show": _SHOW})
+                    budget=_BUDGET, views={"show": _SHOW}, own_data=("n_train", "noise"))
 _CAP = {**_CAPACITY.defaults(), "of_tab": "capacity"}  # every preset opens the capacity tab
+
+
+def _best_depth(r: of.SweepResult) -> tuple[str, dict]:
+    d = r.best_depth
+    bucket = "d0" if d == 0 else "d12" if d <= 2 else "d34" if d <= 4 else "d56"
+    return bucket, {"d": d, "v": f"{r.models.set_index('depth').val_loss[d]:.3f}"}
+
+
+def _deepest_gap(r: of.SweepResult) -> tuple[str, dict]:
+    row = r.models.iloc[-1]  # the deepest net that did not diverge
+    return ("train" if row.train_loss < row.val_loss else "val"), {
+        "d": int(row.depth), "tr": f"{row.train_loss:.3f}", "va": f"{row.val_loss:.3f}"}
+
+
+_DEPTH = Question("depth", ("d0", "d12", "d34", "d56"), _best_depth)
+_GAP = Question("gap", ("train", "val"), _deepest_gap)
 OVERFITTING = Lesson("overfitting", "1–2", (
     _CAPACITY,
     Section("remedies", of.RemedyConfig, of.run_remedies,
@@ -146,7 +201,8 @@ OVERFITTING = Lesson("overfitting", "1–2", (
     Section("reliability", of.ReliabilityConfig, of.run_reliability, (*_LADDER, "n_seeds", "folds"), prefix="ofk_",
             budget=_BUDGET),
 ), {"just_right": {**_CAP, "of_show": "best"}, "overfit": _CAP, "more_data": {**_CAP, "of_n_train": 100},
-    "weight_decay": {**_CAP, "of_weight_decay": 0.01}}, tab_key="of_tab")
+    "weight_decay": {**_CAP, "of_weight_decay": 0.01}}, tab_key="of_tab",
+    questions={"just_right": _DEPTH, "overfit": _GAP, "more_data": _GAP, "weight_decay": _GAP})
 
 _FIELD = Section("field", cv.FieldConfig, cv.run_field, ("n", "k", "s", "p", "neuron"), prefix="cvf_")
 _OVERLAP = Section("overlap", cv.OverlapConfig, cv.run_overlap, ("k", "s"), prefix="cvo_", budget=("steps",))
@@ -171,13 +227,31 @@ _INV = Section("inv", pl.InvarianceConfig, pl.run_invariance, ("max_angle", "min
                prefix="cnn_", keys={"max_angle": "cnn_angle", "epochs": "cnn_inv_epochs"},
                views={"show_aug": (True, Param())})
 _INV_DEF = {k: v for k, v in _INV.defaults().items() if k != "cnn_show_aug"}
+def _higher(r) -> tuple[str, dict]:
+    acc = r.final[r.final.split == "test"].set_index("model").accuracy
+    a, b = float(acc["A"]), float(acc["B"])
+    return ("same" if abs(a - b) <= 2 else "A" if a > b else "B"), {"a": f"{a:.1f}", "b": f"{b:.1f}"}
+
+
+_HIGHER = Question("higher", ("A", "B", "same"), _higher)
 POOLING = Lesson("pooling", "4", (_POOL, _INV), {
     "what": {**_POOL.defaults(), "cnn_tab": "pool"}, "where": {**_POOL.defaults(), "cnn_task": "where", "cnn_tab": "pool"},
     "rotated": {**_INV_DEF, "cnn_show_aug": False, "cnn_tab": "inv"},
     "augmented": {**_INV_DEF, "cnn_show_aug": True, "cnn_tab": "inv"},
-}, tab_key="cnn_tab")
+}, tab_key="cnn_tab", questions={"what": _HIGHER, "where": _HIGHER})
 
 _FLOW, _CLIP, _ADD = rg.FlowConfig(), rg.ClipConfig(), rg.AddingConfig()
+
+
+def _back(r) -> tuple[str, dict]:
+    f = r.flow[r.flow.model == "rnn"].set_index("t")
+    first, last = f.grad_norm[f.index.min()], f.grad_norm[f.index.max()]
+    ratio = first / last if last > 0 else float("inf")
+    kind = "larger" if bool(f.exploded.any()) or ratio > 100 else "smaller" if ratio < 0.01 else "similar"
+    return kind, {"ratio": f"{ratio:.2g}", "T": int(f.index.max())}
+
+
+_BACK = Question("back", ("smaller", "similar", "larger"), _back)
 RNN_GRADIENTS = Lesson("rnn_gradients", "5", (
     Section("flow", rg.FlowConfig, rg.run_gradient_flow, ("T", "rnn_scale", "forget_bias", "lstm_scale"),
             keys={"T": "rnn_T", "forget_bias": "rnn_fbias"}),
@@ -198,7 +272,7 @@ RNN_GRADIENTS = Lesson("rnn_gradients", "5", (
     # ... and clipping bounds its updates while its gradient explodes (same recurrent scale)
     "lstm_clipped": {"rnn_tab": "clip", "rnn_model": "lstm", "rnn_clip_scale": 10.0, "rnn_clip": _CLIP.threshold, "rnn_lr": _CLIP.lr,
                      "rnn_lr_low": _CLIP.lr_low},
-}, tab_key="rnn_tab")
+}, tab_key="rnn_tab", questions={"vanishing": _BACK, "exploding": _BACK})
 
 LESSONS: tuple[Lesson, ...] = (GRADIENT_DESCENT, ACTIVATIONS, OVERFITTING, CRITICAL_POINTS, CONVOLUTION, POOLING,
                                RNN_GRADIENTS)

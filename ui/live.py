@@ -34,14 +34,14 @@ RUN_CACHE_MB = 16  # each page's cache of finished runs, pickled; a run is 0.03-
 
 
 def cached_run(run: Callable) -> Callable:
-    """A page's cached run(cfg): computed once per distinct config for every visitor, kept while the page's cache
+    """A page's cached run(cfg[, points]): computed once per distinct config (and own data) for every visitor, kept while the page's cache
     is under RUN_CACHE_MB (least recently used runs leave first) and at most 64 runs."""
     cached = st.cache_data(max_entries=64, max_size=f"{RUN_CACHE_MB}MB", show_spinner=False)(run)
 
     @functools.wraps(run)
-    def run_and_note(cfg):
-        result = cached(cfg)
-        code.ran(cfg, result)  # 'Reproduce in Python' names the fields of this result the charts draw
+    def run_and_note(cfg, points=None):  # points: a visitor's own data (ui.own_data), part of the cache key
+        result = cached(cfg) if points is None else cached(cfg, points)
+        code.ran(cfg, result, own_data=points is not None)  # 'Reproduce in Python': the call and the fields drawn
         return result
     return run_and_note
 

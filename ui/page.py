@@ -14,7 +14,7 @@ import segno
 import streamlit as st
 
 from core.lab import seed_param
-from ui import code
+from ui import code, own_data, predict, sheet
 from ui.charts import big as presenting  # presenter mode is on (sidebar toggle or ?present=1)
 from ui.controls import (SCROLL_TO, Control, TabControl, own_url, path_notice, read_link, render_all, reset_page,
                          section_controls, share_url, show_notices, widget)
@@ -40,6 +40,7 @@ SHARED = [
     LangControl("lang", "choice", "en", options=LANGS, label="app.lang"),
     Control("present", "toggle", False, label="app.present"),
     Control("seed", "number", 0, lo=SEED.lo, hi=SEED.hi, step=SEED.step, label="app.seed"),
+    Control(predict.KEY, "toggle", False, label="app.predict"),  # predict, then reveal (ui/predict.py)
 ]
 _log = logging.getLogger("dl_live_lab")
 
@@ -87,7 +88,7 @@ def start() -> None:
     """Before anything is drawn: the language (from the link, else the browser), presenter mode, seed."""
     if "lang" not in st.session_state and "lang" not in st.query_params:
         st.session_state["lang"] = "zh" if (st.context.locale or "").lower().startswith("zh") else "en"
-    own_url(SHARED)
+    own_url(SHARED + [sheet.CONTROL])
     if presenting():  # the projector needs the width; the sidebar is one click away
         st.set_page_config(initial_sidebar_state="collapsed")
 
@@ -130,7 +131,7 @@ def own_path(url_paths: set[str]) -> None:
 def own_page_url(lesson: Lesson | None) -> None:
     """Judge the link's values for this page before any widget exists; unknown keys get a notice."""
     controls = page_controls(lesson)
-    own_url(controls, known={c.key for c in SHARED + controls})
+    own_url(controls, known={c.key for c in SHARED + controls} | {sheet.KEY})
 
 
 def sidebar() -> st.delta_generator.DeltaGenerator:
@@ -162,6 +163,8 @@ def share_box(slot: st.delta_generator.DeltaGenerator, url_path: str) -> None:
     with slot:
         st.caption(t("app.share"))
         st.code(link, language=None, wrap_lines=True)
+        if st.session_state.get(own_data.USED):
+            st.warning(t("data.not_in_link"), icon="📄")
         if presenting():
             st.image(qr_png(link), caption=t("app.scan"), width="stretch")
 
@@ -186,6 +189,7 @@ def enter() -> None:
     st.session_state["_rerouted"] = False
     code.begin_page()
     st.session_state["_page_controls"] = {}
+    st.session_state[own_data.USED] = False
     show_notices()
 
 
@@ -200,6 +204,7 @@ def header(lesson: Lesson) -> None:
         st.title(t(f"{lesson.name}.title"))
         st.caption(t(f"{lesson.name}.chapter"))
         st.markdown(t(f"{lesson.name}.intro"))
+    sheet.bar(lesson)
 
 
 def section(lesson: Lesson, name: str, heading: bool = True, skip: tuple[str, ...] = (), intro: dict | None = None):
@@ -237,6 +242,16 @@ def section(lesson: Lesson, name: str, heading: bool = True, skip: tuple[str, ..
     cfg = sec.config_from(values, seed())
     code.begin(lesson, cfg, side)  # its 'Reproduce in Python' expander goes under these controls
     return values, cfg, side, main
+
+
+def own_points(lesson: Lesson, name: str, side: Any) -> tuple | None:
+    """A section that declares own_data: the 'Your own data' expander under its controls; the visitor's valid
+    points, or None (the built-in data)."""
+    sec = lesson.section(name)
+    if sec.own_data is None:
+        return None
+    unused = [t(c.label) for c in section_controls(lesson.name, sec) if c.key in {sec.key(n) for n in sec.own_data}]
+    return own_data.points(lesson.name, side, ignored=tuple(unused))
 
 
 def lead() -> tuple[Any, Any]:
@@ -292,8 +307,14 @@ def open_tab(lesson: Lesson, run: Callable[[Any], Any], draws: dict[str, Callabl
         with tab:
             _, cfg, side, main = section(lesson, name, heading=False, skip=(skip or {}).get(name, ()),
                                          intro=(intro or {}).get(name))
+            points = own_points(lesson, name, side)
+            if points is None and predict.hidden(lesson, name, cfg, main):  # the class predicts first: nothing runs
+                code.flush()
+                continue
             with main:
-                result = run(cfg)
+                result = run(cfg) if points is None else run(cfg, points)
+                if points is None:
+                    predict.answer(lesson, name, result)
                 if getattr(result, "diverged", None) is True:  # a whole run diverged (a list names nets: the draw says)
                     st.error(t(f"{lesson.name}.diverged"), icon="💥")
                 fmt = draws[name](cfg, result, side)

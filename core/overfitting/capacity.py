@@ -7,7 +7,7 @@ import pandas as pd
 import torch
 
 from core.lab import Progress, generator, param, report
-from core.overfitting.data import N_GRID, N_VAL, LadderConfig, _data, true_curve
+from core.overfitting.data import N_GRID, LadderConfig, _data, own_data, true_curve
 from core.overfitting.ladder import init_ladder, live, logged, predict, tidy, train_ladder
 
 
@@ -31,7 +31,7 @@ class SweepResult:
                              # best_val_loss, train_at_best, diverged
     fits: pd.DataFrame       # depth, x, y: each model's curve on a grid over [-1, 1]
     points: pd.DataFrame     # x, y, split(train|val): the data
-    truth: pd.DataFrame      # x, y: the noiseless curve
+    truth: pd.DataFrame      # x, y: the noiseless curve (no rows for your own data)
     best_depth: int          # capacity with the lowest final validation loss
     diverged: bool
 
@@ -52,16 +52,20 @@ def _summary(epochs: list[int], tr: torch.Tensor, va: torch.Tensor, ok: torch.Te
     return pd.DataFrame(rows)
 
 
-def run_sweep(cfg: SweepConfig = SweepConfig(), progress: Progress | None = None) -> SweepResult:
-    """Train the ladder on one data set: capacity curve, training curves and fits (sections 1-3)."""
+def run_sweep(cfg: SweepConfig = SweepConfig(), progress: Progress | None = None,
+              points: tuple[tuple[float, ...], tuple[float, ...]] | None = None) -> SweepResult:
+    """Train the ladder on one data set: capacity curve, training curves and fits (sections 1-3). Given points
+    (your own (xs, ys), core.points.parse_points) are the data set instead (data.own_data; n_train, noise unused,
+    no true curve)."""
     g = generator(cfg.seed)
-    x, y, xv, yv = _data(cfg, g)
+    x, y, xv, yv = _data(cfg, g) if points is None else own_data(points, g)
+    N, M = len(x), len(xv)
     R, C = cfg.restarts, cfg.max_depth + 1
     lad = init_ladder(R, cfg.max_depth, cfg.width, torch.full((R,), cfg.width), g)
     report(progress, 0.0, [])
     keys = {"depth": list(range(C))}
-    t = train_ladder(lad, x.expand(R, -1), y.expand(R, -1), torch.ones(R, cfg.n_train),
-                     xv.expand(R, -1), yv.expand(R, -1), torch.ones(R, N_VAL), epochs=cfg.epochs,
+    t = train_ladder(lad, x.expand(R, -1), y.expand(R, -1), torch.ones(R, N),
+                     xv.expand(R, -1), yv.expand(R, -1), torch.ones(R, M), epochs=cfg.epochs,
                      lr=cfg.lr, wd=torch.full((R,), cfg.weight_decay),
                      log_every=max(1, cfg.epochs // 200), on_log=live(progress, cfg.epochs, keys))
     tr, va, ok = logged(t)                                          # (L, C, R)
@@ -74,12 +78,11 @@ def run_sweep(cfg: SweepConfig = SweepConfig(), progress: Progress | None = None
     yg = predict(lad, grid.expand(R, -1)).view(C, R, -1)            # (C, R, N_GRID)
     fits = pd.DataFrame([{"depth": d, "x": float(a), "y": float(b)}
                          for d in models.depth[~models.diverged] for a, b in zip(grid, yg[d, pick[d]])])
-    points = pd.DataFrame({"x": torch.cat([x, xv]).tolist(), "y": torch.cat([y, yv]).tolist(),
-                           "split": ["train"] * cfg.n_train + ["val"] * N_VAL})
+    data = pd.DataFrame({"x": torch.cat([x, xv]).tolist(), "y": torch.cat([y, yv]).tolist(),
+                           "split": ["train"] * N + ["val"] * M})
     fine = models[~models.diverged]
     best = int(fine.depth.iloc[int(fine.val_loss.to_numpy().argmin())]) if len(fine) else 0
     if progress is not None:
         progress(1.0, history)
-    return SweepResult(history, models, fits, points,
-                       pd.DataFrame({"x": grid.tolist(), "y": true_curve(grid).tolist()}),
-                       best, bool(models.diverged.any()) or len(models) < C)
+    truth = pd.DataFrame({"x": grid.tolist(), "y": true_curve(grid).tolist()} if points is None else {"x": [], "y": []})
+    return SweepResult(history, models, fits, data, truth, best, bool(models.diverged.any()) or len(models) < C)

@@ -65,3 +65,24 @@ def _data(cfg: LadderConfig, g: torch.Generator, extra: int = 0):
     x = torch.cat([jitter_grid(cfg.n_train, g), uniform_x(extra, g)])
     xv = uniform_x(N_VAL, g)
     return x, noisy(x, cfg.noise, g), xv, noisy(xv, cfg.noise, g)
+
+
+OWN_TRAIN = 100  # your own data: at most this many points train (the built-in n_train's bound: the same cost) ...
+OWN_VAL = N_VAL  # ... and at most this many others validate
+
+
+def own_data(points: tuple[tuple[float, ...], tuple[float, ...]], g: torch.Generator):
+    """Your own (xs, ys) for the ladder: x scaled to [-1, 1] and y to mean 0, std 1 (the range the ladder's init
+    and learning rates are made for), shuffled by the seed, split into training and validation points
+    (about 70 / 30, at least 2 validate; at most OWN_TRAIN and OWN_VAL points are used).
+
+    Returns x, y (n_train,) and xv, yv (n_val,), like _data."""
+    x, y = (torch.tensor(v, dtype=torch.float32) for v in points)   # (N,) each
+    span = x.max() - x.min()
+    x = (x - x.min()) / span * 2 - 1 if span > 0 else torch.zeros_like(x)
+    sd = y.std()
+    y = (y - y.mean()) / sd if sd > 0 else y - y.mean()
+    order = torch.randperm(len(x), generator=g)
+    n_val = max(2, len(x) * 3 // 10)
+    tr, va = order[n_val:][:OWN_TRAIN], order[:n_val][:OWN_VAL]
+    return x[tr], y[tr], x[va], y[va]
