@@ -13,6 +13,7 @@ import pandas as pd
 import torch
 
 from core.lab import Progress, diverged, generator, param, report, seed_param, validate
+from core.points import Points
 
 LOSSES = ("mse", "mae")
 # The page offers learning rates on a 1-2-5 log ladder, from hopelessly slow to divergent.
@@ -20,7 +21,6 @@ LR_CHOICES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.
 OUTLIER_X, OUTLIER_RISE = 1.9, 10.0  # the outlier: one reading at the right edge, 10 units above the trend
 ESCAPE_STEPS = 2  # the surface grid always holds the path's first steps, so a diverging run is seen escaping
 PAIRS_UP_TO = 201  # MAE's exact fit checks all point pairs up to the built-in data's most points (n 200 + outlier)
-Points = tuple[tuple[float, ...], tuple[float, ...]]  # your own (xs, ys), from core.points.parse_points
 
 
 @dataclass(frozen=True)
@@ -89,10 +89,10 @@ def best_fit(kind: str, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]
         b, w = torch.linalg.lstsq(X, y.unsqueeze(1)).solution.squeeze(1).tolist()
         return b, w
     # MAE: convex and piecewise linear, optimum passes through two data points; check all pairs.
-    if len(x) > PAIRS_UP_TO:
-        return _mae_fit_by_pivot(x, y)
     i, j = torch.triu_indices(len(x), len(x), 1)
     ok = (x[i] - x[j]).abs() > 1e-12
+    if len(x) > PAIRS_UP_TO or not ok.any():  # many points (your own data), or every x the same
+        return _mae_fit_by_pivot(x, y)
     w_c = (y[i] - y[j])[ok] / (x[i] - x[j])[ok]  # (P,)
     b_c = y[i][ok] - w_c * x[i][ok]
     losses = loss_fn("mae", b_c.unsqueeze(1), w_c.unsqueeze(1), x, y)  # (P,)
@@ -103,9 +103,10 @@ def best_fit(kind: str, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]
 def _mae_fit_by_pivot(x: torch.Tensor, y: torch.Tensor, chunk: int = 128) -> tuple[float, float]:
     """best_fit for MAE on many points (your own data) in O(N^2 log N) time and O(chunk * N) memory.
 
-    The best line through point i has b = y_i - w x_i and loss sum_j |x_j - x_i| * |s_ij - w| (s_ij: the slope
-    from i to j): a weighted median of the slopes. The best of these N lines is the optimum (it passes through
-    two data points)."""
+    A line through point i has b = y_i - w x_i, so N * its loss is sum_j |x_j - x_i| * |s_ij - w| (s_ij: the slope
+    from i to j) plus sum |y_j - y_i| over the points with x_j = x_i, which w does not change: the best w is a
+    weighted median of the slopes. The best of these N lines is the optimum (an optimum passes through two data
+    points; with every x the same, the slope is 0 and b a median of y)."""
     best = (math.inf, 0.0, 0.0)
     for lo in range(0, len(x), chunk):
         dx, dy = x[None, :] - x[lo:lo + chunk, None], y[None, :] - y[lo:lo + chunk, None]  # (C, N) each
@@ -132,7 +133,8 @@ def descend(cfg: GDConfig, x: torch.Tensor, y: torch.Tensor, progress: Progress 
     for step in range(cfg.steps + 1):
         loss = loss_fn(cfg.loss, b, w, x, y)  # () scalar
         value = loss.item()
-        if diverged(value):  # inf, NaN or beyond core.lab.BLOWUP: stop, the path ends here
+        if step and diverged(value):  # inf, NaN or beyond core.lab.BLOWUP: stop, the path ends here (the start
+                                      # is always kept: own data far from it can start above BLOWUP)
             return rows, True
         rows.append({"step": step, "b": b.item(), "w": w.item(), "loss": value})
         if step == cfg.steps:
@@ -161,7 +163,8 @@ def surface(cfg: GDConfig, x: torch.Tensor, y: torch.Tensor, path: pd.DataFrame,
     b_grid = torch.linspace(min(bs) - pad(bs), max(bs) + pad(bs), n, dtype=torch.float64)  # (n,)
     w_grid = torch.linspace(min(ws) - pad(ws), max(ws) + pad(ws), n, dtype=torch.float64)  # (n,)
     B, W = torch.meshgrid(b_grid, w_grid, indexing="ij")  # (n, n) each
-    L = loss_fn(cfg.loss, B.unsqueeze(-1), W.unsqueeze(-1), x, y)  # (n, n)
+    L = torch.stack([loss_fn(cfg.loss, B[i].unsqueeze(-1), W[i].unsqueeze(-1), x, y) for i in range(n)])  # (n, n):
+    # one grid row at a time, so 2,000 points of your own data need (n, N) temporaries, not (n, n, N) (~60 MB)
     return pd.DataFrame({"b": B.flatten().numpy(), "w": W.flatten().numpy(), "loss": L.flatten().numpy()})
 
 
@@ -180,7 +183,7 @@ def run(cfg: GDConfig, progress: Progress | None = None, points: Points | None =
     best = best_fit(cfg.loss, x, y)
     b_star, w_star = torch.tensor(best, dtype=torch.float64)
     best_loss = float(loss_fn(cfg.loss, b_star, w_star, x, y))
-    clean = best_fit(cfg.loss, x[~is_out], y[~is_out])
+    clean = best_fit(cfg.loss, x[~is_out], y[~is_out]) if is_out.any() else best
     report(progress, 1.0, rows)
     return GDResult(
         data=pd.DataFrame({"x": x.numpy(), "y": y.numpy(), "outlier": is_out.numpy()}),
@@ -196,6 +199,12 @@ def run(cfg: GDConfig, progress: Progress | None = None, points: Points | None =
         lr_limit=lr_limit(x),
         loss_kind=cfg.loss,
     )
+
+
+def converged(result: GDResult) -> bool:
+    """The run ended within 1% of the lowest possible loss (for data exactly on a line, whose lowest loss is 0:
+    within 1e-12 of it)."""
+    return result.path.loss.iloc[-1] <= 1.01 * result.best_loss + 1e-12
 
 
 def line_at(result: GDResult, step: int) -> pd.DataFrame:

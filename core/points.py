@@ -1,16 +1,15 @@
 """Your own data: (x, y) points from a CSV file or pasted text, checked before any lesson trains on them.
 
-Accepted: UTF-8 text (a BOM is fine), one point per line, two numbers separated by a comma, a semicolon (then a
-decimal comma is fine too: 1,5;2,25), a tab or spaces; an optional header line (any text) first; blank lines
-skipped. Anything else raises PointsError naming what was wrong and where (the line number), so a page can say
-it in the visitor's language and carry on with its built-in data.
+Accepted: text in UTF-8 (a BOM is fine), UTF-16 with a BOM, or GB 18030/GBK (Excel's CSV on Chinese Windows); one
+point per line, two numbers separated by a comma, a semicolon (then a decimal comma is fine too: 1,5;2,25), a tab
+or spaces; an optional header line first (a line with no number on it: "x,y", "时间,高度"); blank lines skipped.
+Anything else raises PointsError naming what was wrong and where (the line number), so a page can say it in the
+visitor's language and carry on with its built-in data.
 """
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
-
 MAX_BYTES = 1_000_000  # 1 MB
 MAX_ROWS = 2_000
 MIN_POINTS = 5
@@ -18,21 +17,44 @@ MAX_ABS = 1e6  # larger values would overflow a loss surface or a learning-rate 
 _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")  # plain decimals (also nan/inf below)
 
 
-@dataclass(frozen=True)
+Points = tuple[tuple[float, ...], tuple[float, ...]]  # (xs, ys)
+
+
 class PointsError(ValueError):
     """What was wrong (`reason`, a locale key under "data.error"), where (`line`, from 1; 0: the whole input),
     and the details the message quotes."""
-    reason: str  # too_big | binary | empty | too_few | too_many | columns | not_number | not_finite | too_large
-    line: int = 0
-    details: dict = field(default_factory=dict)
 
-    def __str__(self) -> str:
-        return f"{self.reason} (line {self.line}): {self.details}"
+    def __init__(self, reason: str, line: int = 0, details: dict | None = None) -> None:
+        # reason: too_big | binary | empty | too_few | too_many | columns | not_number | not_finite | too_large
+        super().__init__(f"{reason} (line {line}): {details or {}}")
+        self.reason, self.line, self.details = reason, line, details or {}
 
 
 def _split(line: str, sep: str | None) -> list[str]:
     """A line's fields: by the separator, or by runs of spaces (sep None)."""
     return [f.strip() for f in (line.split(sep) if sep else line.split())]
+
+
+def _decode(data: bytes) -> str:
+    """The text of the bytes: UTF-16 with a BOM, UTF-8 (BOM or not), else GB 18030; PointsError("binary")."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise PointsError("binary") from None
+    if b"\x00" in data:  # a picture, a spreadsheet, a zip: no text file holds NUL bytes
+        raise PointsError("binary")
+    for codec in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            pass
+    raise PointsError("binary")
+
+
+def _is_header(line: str) -> bool:
+    """A title line: no field of it is a number, whatever separates them."""
+    return not any(_NUMBER.fullmatch(f.replace(",", ".")) for f in re.split(r"[,;\t ]+", line.strip()))
 
 
 def _separator(line: str) -> str | None:
@@ -58,30 +80,23 @@ def _number(text: str, sep: str | None, line: int) -> float:
     return v
 
 
-def parse_points(raw: bytes | str) -> tuple[tuple[float, ...], tuple[float, ...]]:
+def parse_points(raw: bytes | str) -> Points:
     """(xs, ys) from CSV bytes or pasted text; PointsError unless it is MIN_POINTS..MAX_ROWS (x, y) pairs of finite
     numbers within ±MAX_ABS."""
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
     if len(data) > MAX_BYTES:
         raise PointsError("too_big", 0, {"size": len(data), "limit": MAX_BYTES})
-    if b"\x00" in data:
-        raise PointsError("binary", 0, {})
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[:e.start].count(b"\n") + 1
-        raise PointsError("binary", line, {}) from None
-    rows = [(i, s) for i, s in enumerate(text.splitlines(), start=1) if s.strip()]
+    rows = [(i, s) for i, s in enumerate(_decode(data).splitlines(), start=1) if s.strip()]  # i: line number
+    if rows and _is_header(rows[0][1]):
+        rows = rows[1:]
     if not rows:
-        raise PointsError("empty", 0, {})
-    sep = _separator(rows[0][1])
+        raise PointsError("empty")
+    sep = _separator(rows[0][1])  # the first data line's
     xs, ys = [], []
-    for n, (i, line) in enumerate(rows):  # i: the line number in the input
+    for i, line in rows:
         fields = _split(line, sep)
         if len(fields) != 2:
             raise PointsError("columns", i, {"count": len(fields)})
-        if n == 0 and not any(_NUMBER.fullmatch(f.replace(",", ".") if sep == ";" else f) for f in fields):
-            continue  # a header line: neither field is a number ("x,y", "time;height")
         x, y = (_number(f, sep, i) for f in fields)
         if len(xs) == MAX_ROWS:
             raise PointsError("too_many", i, {"limit": MAX_ROWS})

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from core import gradient_descent as gd
+from core.points import Points
 from ui import charts, page, predict
 from ui.controls import presets, render_all, restart_when_changed
 from ui.i18n import number, t
@@ -13,7 +14,7 @@ from ui.live import cached_run, live_progress, turn
 
 
 @cached_run
-def train(cfg: gd.GDConfig, points: gd.Points | None = None) -> gd.GDResult:
+def train(cfg: gd.GDConfig, points: Points | None = None) -> gd.GDResult:
     """One cached run per distinct config (and own data): the defaults are computed once for the whole class."""
     curve = lambda f: charts.lines(f, "step", "loss", log_y=True, title=t(f"{L.name}.curve_title"))  # noqa: E731
     with turn():
@@ -33,16 +34,17 @@ def outlier_box(r: gd.GDResult, cfg: gd.GDConfig) -> None:
 def verdict(r: gd.GDResult, cfg: gd.GDConfig) -> None:
     """Say in words how the run ended: blew up, diverging, converged, or still on its way."""
     first, last = r.path.loss.iloc[0], r.path.loss.iloc[-1]
+    ratio = number(last / r.best_loss if r.best_loss > 0 else float("inf"))  # own data exactly on a line: 0
     if r.blew_up:
         st.error(t(f"{L.name}.blew_up", lr=cfg.lr, step=len(r.path), limit=r.lr_limit), icon="💥")
     elif r.diverged:
         st.error(t(f"{L.name}.diverging", lr=cfg.lr, first=number(first), last=number(last), limit=r.lr_limit), icon="💥")
-    elif last <= 1.01 * r.best_loss:
+    elif gd.converged(r):
         st.success(t(f"{L.name}.converged", steps=cfg.steps))
     elif (r.path.loss.iloc[int(0.8 * (len(r.path) - 1)):].diff().dropna() <= 0).all():  # still falling steadily
-        st.warning(t(f"{L.name}.on_its_way", steps=cfg.steps, ratio=number(last / r.best_loss)), icon="🐢")
+        st.warning(t(f"{L.name}.on_its_way", steps=cfg.steps, ratio=ratio), icon="🐢")
     else:
-        st.warning(t(f"{L.name}.stalled", ratio=number(last / r.best_loss)), icon="🏓")
+        st.warning(t(f"{L.name}.stalled", ratio=ratio), icon="🏓")
 
 
 def surface_chart(r: gd.GDResult, at: int, k: int) -> None:
@@ -105,6 +107,8 @@ if points is not None or not predict.hidden(L, "run", cfg, main):  # predict fir
             if r.data.outlier.any():  # the outlier presets' point leads; how the run ended comes second
                 outlier_box(r, cfg)
             verdict(r, cfg)
+            if points is not None and r.lr_limit < min(gd.LR_CHOICES):  # big numbers: no offered rate can descend
+                st.info(t(f"{L.name}.rescale", limit=number(r.lr_limit)), icon="📏")
             m = st.columns(4)
             m[0].metric(t(f"{L.name}.m_final"), number(r.path.loss.iloc[-1]))
             m[1].metric(t(f"{L.name}.m_best"), number(r.best_loss))

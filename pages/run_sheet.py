@@ -9,8 +9,8 @@ from ui.lessons import LESSONS
 page.enter()
 st.title(t("sheet.title"))
 st.markdown(t("sheet.intro"))
-st.download_button(t("sheet.download"), lambda: sheet.markdown(page.SHARED).encode("utf-8"),
-                   file_name="run-sheet.md", mime="text/markdown", icon=":material/download:")
+st.download_button(t("sheet.download"), sheet.markdown(page.SHARED).encode("utf-8"),  # made here: this session's
+                   file_name="run-sheet.md", mime="text/markdown", icon=":material/download:")  # language and links
 here = sheet.current()
 for x in LESSONS:
     st.subheader(t(f"{x.name}.title"))

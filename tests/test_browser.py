@@ -224,7 +224,7 @@ def test_own_data_upload_through_the_file_widget(browser_page):
         csv = "x,y\n" + "".join(f"{i / 4:g},{1 + 2 * i / 4 + (-1) ** i * 0.3:g}\n" for i in range(12))
         upload = page.locator('[data-testid="stFileUploader"] input[type=file]')
         upload.set_input_files({"name": "my_points.csv", "mimeType": "text/csv", "buffer": csv.encode()})
-        page.get_by_text("正在用你的 12 个点训练").wait_for(timeout=60_000)
+        page.get_by_text(zh["data.using"].split("（")[0].format(n=12)).wait_for(timeout=60_000)
         page.wait_for_selector(IDLE, timeout=120_000)
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.get_by_text(zh["data.not_in_link"]).count() == 1  # next to the share link, in the sidebar
@@ -264,5 +264,28 @@ def test_predict_first_hides_the_charts_until_reveal(browser_page):
         assert page.locator('[data-testid="stException"]').count() == 0
         if os.environ.get("SCREENSHOTS"):
             page.screenshot(path=f"{os.environ['SCREENSHOTS']}/predict_revealed.png")
+    finally:
+        context.close()
+
+
+def test_reproduce_in_python_expander_shows_the_call(browser_page):
+    """On the projector (zh): a section's 'Reproduce in Python' expander opens on the one core call for the
+    settings on screen (seed included) and the result field each chart draws, with a copy button."""
+    from ui.i18n import catalogue
+    zh = catalogue("zh")
+    url, shared = browser_page
+    context = shared.context.browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    try:
+        open_clean(page, f"{url}/overfitting?lang=zh&present=1&seed=11")
+        page.get_by_text(zh["common.reproduce"]).first.click()
+        code = page.locator('[data-testid="stExpander"] [data-testid="stCode"]').first
+        code.wait_for(timeout=30_000)
+        text = code.inner_text()
+        assert "run_sweep(SweepConfig(" in text and "seed=11" in text and "r.history" in text, text
+        code.hover()
+        assert code.locator("button").count() >= 1  # copy
+        if os.environ.get("SCREENSHOTS"):
+            page.screenshot(path=f"{os.environ['SCREENSHOTS']}/reproduce_in_python.png")
     finally:
         context.close()

@@ -31,6 +31,18 @@ def test_good_data_with_or_without_a_header_any_separator(raw):
     assert ys[1] == pytest.approx(1 + 0.5 - 0.3)
 
 
+@pytest.mark.parametrize("codec", ["gbk", "utf-16", "utf-8-sig"])
+def test_chinese_excel_and_utf16_files(codec):
+    """Excel's CSV on Chinese Windows is GBK, its 'Unicode text' UTF-16: a header 时间,高度 and the numbers."""
+    xs, ys = parse_points(("时间,高度\n" + GOOD).encode(codec))
+    assert len(xs) == 12 and xs[-1] == 2.75
+
+
+def test_a_title_line_of_any_shape_is_a_header():
+    assert len(parse_points("My measurements (cm)\n" + GOOD)[0]) == 12
+    assert len(parse_points("x y\n" + GOOD)[0]) == 12  # header with spaces over comma-separated data
+
+
 def test_semicolon_file_with_decimal_commas():
     assert parse_points("x;y\n0,5;1,25\n1;2\n1,5;3,5\n2;4\n2,5;5,75\n") == ((0.5, 1.0, 1.5, 2.0, 2.5),
                                                                          (1.25, 2.0, 3.5, 4.0, 5.75))
@@ -46,8 +58,8 @@ def test_semicolon_file_with_decimal_commas():
     ("1,2\n2,3\n3,4\n4,5\n", "too_few", 0),
     ("".join(f"{i},{i}\n" for i in range(MAX_ROWS + 1)), "too_many", MAX_ROWS + 1),
     (b"1,2\n" * 10 ** 6, "too_big", 0),  # 10^6 rows: 4 MB
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary", 0), (b"\xff\xfe1\x002\x00", "binary", 0),
-    ("x y\n1 2 3\n", "columns", 2),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary", 0), (b"\xff\xfe1\x00,", "binary", 0),
+    ("x y\n1 2 3\n", "columns", 2), ("x,y\n", "empty", 0),
 ])
 def test_bad_data_says_what_and_where(raw, reason, line):
     e = refused(raw)
@@ -95,6 +107,30 @@ def test_capacity_sweep_on_own_points_is_deterministic_and_bounded():
     assert a.points.x.between(-1, 1).all() and a.truth.empty
     five = of.run_sweep(of.SweepConfig(epochs=50), points=((1.0, 2, 3, 4, 5), (2.0, 1, 4, 3, 5)))
     assert five.points.split.value_counts().to_dict() == {"train": 3, "val": 2}
+
+
+@pytest.mark.parametrize("loss", ["mse", "mae"])
+@pytest.mark.parametrize("raw", [
+    "".join(f"{i},{20000 + i}\n" for i in range(8)),  # far from the start: its first loss is above BLOWUP
+    "".join(f"3,{i}\n" for i in range(8)),  # every x the same
+    "".join(f"{i},{2 * i + 1}\n" for i in range(8)),  # exactly on a line: the lowest loss is 0
+    "".join(f"{9000 + i},{i}\n" for i in range(8)),  # big x: no offered learning rate is stable
+])
+def test_awkward_own_data_runs_and_says_what_happened(raw, loss):
+    at = open_page(GRADIENT_DESCENT.page, "en", {"loss": loss})
+    at.text_area(key="gradient_descent_paste").input(raw).run()
+    assert_clean(at)
+    assert at.get("vega_lite_chart") and at.metric
+    assert at.error or at.success or at.warning  # a verdict: blew up, converged or on its way
+
+
+def test_reset_empties_own_data():
+    at = open_page(GRADIENT_DESCENT.page, "en")
+    at.text_area(key="gradient_descent_paste").input(GOOD).run()
+    assert at.sidebar.warning
+    at.button(key="reset").click().run()
+    assert_clean(at)
+    assert not at.sidebar.warning and all(not ta.value for ta in at.text_area)
 
 
 PAGES = [(GRADIENT_DESCENT, {}), (OVERFITTING, {"of_tab": "capacity"})]

@@ -91,3 +91,23 @@ def test_another_preset_asks_again_after_a_reveal():
     assert at.get("vega_lite_chart")
     click_preset(at, gd, "diverges")
     assert not at.get("vega_lite_chart") and [b for b in at.button if b.key.startswith("reveal_")]
+
+
+def test_a_prepared_link_hides_on_its_first_run_and_keeps_every_setting():
+    """/overfitting?predict=1 (its defaults are the 'overfit' preset): hidden on the very first run, no lesson
+    takeaway under it (it states the answer), and the share link (and QR) still holds the tab's views."""
+    of = next(x for x in LESSONS if x.name == "overfitting")
+    at = open_page(of.page, "en", {"predict": "1"})
+    assert_clean(at)
+    assert not at.get("vega_lite_chart") and [b for b in at.button if b.key.startswith("reveal_")]
+    assert not [s for s in at.subheader if s.value == catalogue("en")["common.notice"]]
+    assert share_query(at)["of_show"] == "deepest" and share_query(at)["predict"] == "true"
+
+
+def test_preset_labels_do_not_give_the_answer_away():
+    gd = LESSONS[0]
+    at = open_preset(gd, "diverges")
+    labels = {b.key: b.label for b in at.button if b.key.startswith("preset_")}
+    assert labels[f"preset_{gd.name}_diverges"] == catalogue("en")[f"{gd.name}.preset_ask.diverges"]
+    off = open_preset(gd, "diverges", predict="0")
+    assert {b.key: b.label for b in off.button}[f"preset_{gd.name}_diverges"] == catalogue("en")[f"{gd.name}.preset.diverges"]

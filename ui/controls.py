@@ -27,6 +27,7 @@ NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")  # p
 INTEGER = re.compile(r"[+-]?([0-9]{1,12})")  # an integer setting is written as one: no 1e3, no 2.0
 LINK_KEYS = {"embed", "embed_options"}  # Streamlit's own link options: never ours to judge
 SCROLL_TO = "_scroll_to"  # session key: the section a just-clicked preset is about (read by ui.page.section)
+PREDICT = "predict"  # session/URL key of the sidebar's "predict first" toggle (ui/predict.py)
 
 
 @dataclass(frozen=True)
@@ -233,6 +234,15 @@ def _apply(values: dict[str, Any]) -> None:
         st.session_state[k] = v
 
 
+def preset_label(lesson: Lesson, name: str) -> str:
+    """A preset's label; with predict-first on, a preset with a question shows its neutral label if it has one
+    (the usual label often names the answer: "Too large: diverges")."""
+    neutral = f"{lesson.name}.preset_ask.{name}"
+    if st.session_state.get(PREDICT) and name in lesson.questions and t(neutral) != neutral:
+        return t(neutral)
+    return t(f"{lesson.name}.preset.{name}")
+
+
 def presets(lesson: Lesson) -> None:
     """One button per preset of the lesson; a preset is only a set of URL-bound values (so it is also a link).
 
@@ -242,7 +252,7 @@ def presets(lesson: Lesson) -> None:
         st.caption(t("common.presets"))
     cols = st.columns(len(lesson.presets))
     for col, (name, values) in zip(cols, lesson.presets.items()):
-        col.button(t(f"{lesson.name}.preset.{name}"), key=f"preset_{lesson.name}_{name}", on_click=_apply,
+        col.button(preset_label(lesson, name), key=f"preset_{lesson.name}_{name}", on_click=_apply,
                    args=(values | {SCROLL_TO: lesson.preset_section(name)},), help=t("common.preset_help"),
                    width="stretch")
 
@@ -264,6 +274,7 @@ def reset_page(extra: list[Control]) -> None:
     """Put every control of the current page, and the given shared ones, back to its default."""
     page = st.session_state.get("_page_controls", {})
     _apply({c.key: c.default for c in [*page.values(), *extra]})
+    st.session_state["_own_data_round"] = st.session_state.get("_own_data_round", 0) + 1  # ui.own_data: emptied
 
 
 def share_url(url_path: str, shared: list[Control]) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -59,6 +60,8 @@ def sentences(*parts: str) -> str:
 def number(v: float) -> str:
     """A measured value in at most ~6 characters, so a metric is never cut off: 2.5e7, 174k, 2.19, 0.0513, 4.2e-4."""
     a = abs(v)
+    if not math.isfinite(a):  # e.g. a ratio to an exact fit's loss of 0
+        return "∞" if v > 0 else "−∞" if v < 0 else "NaN"
     if a and (a < 1e-3 or a >= 999.5e3):
         m, e = f"{v:.1e}".split("e")
         return f"{float(m):g}e{int(e)}"

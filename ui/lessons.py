@@ -118,9 +118,8 @@ _START = {"steps": 200, "b0": -4.0, "w0": -3.0}  # every preset starts from the 
 
 
 def _rate(r: gd.GDResult) -> tuple[str, dict]:
-    last = r.path.loss.iloc[-1]
-    kind = "diverges" if r.diverged else "converged" if last <= 1.01 * r.best_loss else "slow"
-    return kind, {"last": f"{last:.3g}", "best": f"{r.best_loss:.3g}"}
+    kind = "diverges" if r.diverged else "converged" if gd.converged(r) else "slow"
+    return kind, {"last": f"{r.path.loss.iloc[-1]:.3g}", "best": f"{r.best_loss:.3g}"}
 
 
 def _pull(r: gd.GDResult) -> tuple[str, dict]:
@@ -156,13 +155,15 @@ _ESCAPE = Section("escape", cp.EscapeConfig, cp.run_escape, ("eps", "lr", "momen
 _NETWORK = Section("network", cp.NetworkConfig, cp.run_network, ("runs", "hidden"), prefix="cpn_",
                    budget=("train_steps", "critical_steps"),
                    views={"show": (1, Param(lo=1, hi=100, step=1))})  # the run whose spectrum is drawn (<= runs)
-def _kind(r: cp.PointResult) -> tuple[str, dict]:
-    lo, hi = min(r.eigenvalues), max(r.eigenvalues)
-    kind = "saddle" if lo < -1e-9 < 1e-9 < hi else "maximum" if hi <= 1e-9 and lo < -1e-9 else "minimum"
-    return kind, {"e1": f"{lo:.3g}", "e2": f"{hi:.3g}"}
 
 
-_KIND = Question("kind", ("minimum", "maximum", "saddle"), _kind)
+def _kind(r: cp.PointResult) -> tuple[str, dict]:  # the page's own verdict (core's kind, its tolerances)
+    kind = {"minimum": "minimum", "maximum": "maximum", "saddle": "saddle"}.get(r.kind, "flat")
+    return kind, {"e1": f"{min(r.eigenvalues):.3g}", "e2": f"{max(r.eigenvalues):.3g}"}
+
+
+_KIND = Question("kind", ("minimum", "maximum", "saddle", "flat"), _kind)
+
 CRITICAL_POINTS = Lesson("critical_points", "3", (_POINT, _ESCAPE, _NETWORK), {
     "saddle": {"cp_tab": "point", "cp_w1": 0.0, "cp_w2": 0.0},  # g = 0, eigenvalues -2 and +2
     "valley": {"cp_tab": "point", "cp_w1": 1.0, "cp_w2": 1.0},  # eigenvalues 0 and 4: a valley of minima
@@ -186,7 +187,7 @@ def _best_depth(r: of.SweepResult) -> tuple[str, dict]:
 
 
 def _deepest_gap(r: of.SweepResult) -> tuple[str, dict]:
-    row = r.models.iloc[-1]  # the deepest net that did not diverge
+    row = r.models.iloc[-1]  # the deepest net (one that diverged counts with its last finite losses)
     return ("train" if row.train_loss < row.val_loss else "val"), {
         "d": int(row.depth), "tr": f"{row.train_loss:.3f}", "va": f"{row.val_loss:.3f}"}
 
@@ -227,6 +228,8 @@ _INV = Section("inv", pl.InvarianceConfig, pl.run_invariance, ("max_angle", "min
                prefix="cnn_", keys={"max_angle": "cnn_angle", "epochs": "cnn_inv_epochs"},
                views={"show_aug": (True, Param())})
 _INV_DEF = {k: v for k, v in _INV.defaults().items() if k != "cnn_show_aug"}
+
+
 def _higher(r) -> tuple[str, dict]:
     acc = r.final[r.final.split == "test"].set_index("model").accuracy
     a, b = float(acc["A"]), float(acc["B"])
@@ -234,6 +237,7 @@ def _higher(r) -> tuple[str, dict]:
 
 
 _HIGHER = Question("higher", ("A", "B", "same"), _higher)
+
 POOLING = Lesson("pooling", "4", (_POOL, _INV), {
     "what": {**_POOL.defaults(), "cnn_tab": "pool"}, "where": {**_POOL.defaults(), "cnn_task": "where", "cnn_tab": "pool"},
     "rotated": {**_INV_DEF, "cnn_show_aug": False, "cnn_tab": "inv"},

@@ -11,6 +11,7 @@ from ui.controls import _code_span
 from ui.i18n import LANGS, catalogue, lang, t
 
 USED = "_own_data_used"  # session key: this run's page trains on a visitor's own points
+ROUND = "_own_data_round"  # session key: Reset (ui.controls.reset_page) starts a new round: empty widgets
 
 
 def _error(e: PointsError) -> str:
@@ -25,14 +26,15 @@ def points(lesson: str, where: Any, ignored: tuple[str, ...] = ()) -> tuple[tupl
     """A 'Your own data' expander in `where`: a file uploader and a paste box. Returns (xs, ys) of a valid upload
     (else of the pasted text), or None: the page uses its built-in data, after a bilingual error if the data was
     bad. `ignored`: the labels of the settings that only make the built-in data (said while own data is used)."""
-    up_key, paste_key = f"{lesson}_upload", f"{lesson}_paste"
+    n = st.session_state.get(ROUND, 0)
+    up_key, paste_key = (f"{lesson}_{w}" + (f"_{n}" if n else "") for w in ("upload", "paste"))
     given = st.session_state.get(up_key) is not None or bool(str(st.session_state.get(paste_key) or "").strip())
     with where.expander(t("data.title"), expanded=given, icon=":material/upload_file:"):
         st.caption(t("data.help", least=MIN_POINTS, rows=MAX_ROWS))
         up = st.file_uploader(t("data.upload"), type=["csv", "txt", "tsv"], key=up_key, max_upload_size=2)
         pasted = st.text_area(t("data.paste"), key=paste_key, height=110, max_chars=1_000_000,
                               placeholder="x, y\n0.1, 1.3\n0.4, 1.9\n…")
-        raw, source = ((up.getvalue(), t("data.file", name=_code_span(up.name))) if up is not None
+        raw, source = ((up.getvalue(), t("data.file", name=f"`{_code_span(up.name)}`")) if up is not None
                        else (pasted, t("data.pasted")) if pasted.strip() else (None, ""))
         if raw is None:
             return None

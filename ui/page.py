@@ -190,6 +190,7 @@ def enter() -> None:
     code.begin_page()
     st.session_state["_page_controls"] = {}
     st.session_state[own_data.USED] = False
+    st.session_state[predict.HIDING] = False
     show_notices()
 
 
@@ -327,6 +328,8 @@ def takeaway(lesson: Lesson, section: str = "", **fmt) -> None:
     """The closing 'what to notice' box (the lesson's, or one tab's), naming the chapter; fmt fills in numbers
     measured on this page."""
     code.flush()
+    if st.session_state.get(predict.HIDING) and not section:  # the lesson's box would tell the hidden answer
+        return
     st.subheader(t("common.notice"))
     st.info(t(f"{lesson.name}.{section}.takeaway" if section else f"{lesson.name}.takeaway", **fmt), icon="💡")
 

@@ -9,11 +9,13 @@ from typing import Any
 
 import streamlit as st
 
+from ui.controls import PREDICT as KEY  # the sidebar toggle (ui.page.SHARED)
+from ui.controls import section_controls
 from ui.i18n import t
 from ui.lessons import Lesson, Question
 
-KEY = "predict"  # the sidebar toggle (ui.page.SHARED)
 _REVEALED = "_revealed"  # session: the (lesson, preset, config) a Reveal click opened
+HIDING = "_hiding"  # session: this page run hides a result (ui.page.takeaway then holds the lesson's box back)
 MARK = ":material/check_circle:"  # the measured answer (an icon font: no emoji font needed on the projector's PC)
 
 
@@ -21,11 +23,11 @@ def asked(lesson: Lesson, section: str) -> tuple[str, Question] | None:
     """The preset (and its question) the section's settings are, if predict-first is on and it has one."""
     if not st.session_state.get(KEY):
         return None
-    for name, q in lesson.questions.items():
-        values = lesson.presets[name]
+    now = {k: st.session_state.get(k, d) for s in lesson.sections for k, d in s.defaults().items()}  # a view drawn
+    for name, q in lesson.questions.items():                                        # later is at its default
         if (lesson.preset_section(name) or lesson.sections[0].name) != section:
             continue
-        if all(k == lesson.tab_key or st.session_state.get(k) == v for k, v in values.items()):
+        if all(k == lesson.tab_key or now.get(k) == v for k, v in lesson.presets[name].items()):
             return name, q
     return None
 
@@ -51,6 +53,10 @@ def hidden(lesson: Lesson, section: str, cfg: Any, where: Any = st) -> bool:
     name, q = found
     if st.session_state.get(_REVEALED) == _id(lesson, name, cfg):
         return False
+    views = [c for c in section_controls(lesson.name, lesson.section(section)) if c.key not in
+             st.session_state.get("_page_controls", {})]  # not drawn while hidden: the share link still holds them
+    st.session_state.setdefault("_page_controls", {}).update({c.key: c for c in views})
+    st.session_state[HIDING] = True
     box = where.container(border=True)
     box.markdown(f"**{t('predict.title')}** · {t(f'{lesson.name}.ask.{q.key}.q')}\n\n{_answers(lesson, q)}")
     box.caption(t("predict.note"))

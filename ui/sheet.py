@@ -13,7 +13,7 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
-from ui.controls import SCROLL_TO, Control, _apply, section_controls
+from ui.controls import SCROLL_TO, Control, _apply, preset_label, section_controls
 from ui.i18n import t
 from ui.lessons import LESSONS, Lesson
 
@@ -31,7 +31,7 @@ class Item:
         return self.lesson.presets[self.preset]
 
     def label(self) -> str:
-        return t(f"{self.lesson.name}.preset.{self.preset}")
+        return preset_label(self.lesson, self.preset)
 
     def say(self) -> str:
         return t(f"{self.lesson.name}.say.{self.preset}")
@@ -79,8 +79,8 @@ def button(k: int, label: str, where: Any = st, **kw) -> None:
 
 
 def bar(here: Lesson) -> None:
-    """On a lesson page walked from the run-sheet: where the lecture is, the note, Previous / Next. A page the
-    walk left (the sidebar's page list) ends the walk."""
+    """On a lesson page walked from the run-sheet: where the lecture is, the note, Previous / Next. Opening
+    another lesson's page (the sidebar's page list) ends the walk; home and the run-sheet page keep it."""
     item = current()
     if item is None:
         return

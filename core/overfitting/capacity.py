@@ -8,6 +8,7 @@ import torch
 
 from core.lab import Progress, generator, param, report
 from core.overfitting.data import N_GRID, LadderConfig, _data, own_data, true_curve
+from core.points import Points
 from core.overfitting.ladder import init_ladder, live, logged, predict, tidy, train_ladder
 
 
@@ -53,7 +54,7 @@ def _summary(epochs: list[int], tr: torch.Tensor, va: torch.Tensor, ok: torch.Te
 
 
 def run_sweep(cfg: SweepConfig = SweepConfig(), progress: Progress | None = None,
-              points: tuple[tuple[float, ...], tuple[float, ...]] | None = None) -> SweepResult:
+              points: Points | None = None) -> SweepResult:
     """Train the ladder on one data set: capacity curve, training curves and fits (sections 1-3). Given points
     (your own (xs, ys), core.points.parse_points) are the data set instead (data.own_data; n_train, noise unused,
     no true curve)."""
@@ -78,11 +79,11 @@ def run_sweep(cfg: SweepConfig = SweepConfig(), progress: Progress | None = None
     yg = predict(lad, grid.expand(R, -1)).view(C, R, -1)            # (C, R, N_GRID)
     fits = pd.DataFrame([{"depth": d, "x": float(a), "y": float(b)}
                          for d in models.depth[~models.diverged] for a, b in zip(grid, yg[d, pick[d]])])
-    data = pd.DataFrame({"x": torch.cat([x, xv]).tolist(), "y": torch.cat([y, yv]).tolist(),
-                           "split": ["train"] * N + ["val"] * M})
+    seen = pd.DataFrame({"x": torch.cat([x, xv]).tolist(), "y": torch.cat([y, yv]).tolist(),
+                         "split": ["train"] * N + ["val"] * M})  # the points trained and validated on
     fine = models[~models.diverged]
     best = int(fine.depth.iloc[int(fine.val_loss.to_numpy().argmin())]) if len(fine) else 0
     if progress is not None:
         progress(1.0, history)
     truth = pd.DataFrame({"x": grid.tolist(), "y": true_curve(grid).tolist()} if points is None else {"x": [], "y": []})
-    return SweepResult(history, models, fits, data, truth, best, bool(models.diverged.any()) or len(models) < C)
+    return SweepResult(history, models, fits, seen, truth, best, bool(models.diverged.any()) or len(models) < C)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import torch
 
 from core.lab import param, seed_param, validate
+from core.points import Points
 
 N_VAL = 300      # validation points: enough that the val curve's noise is small next to the U
 N_TEST = 2000    # the "large fresh test set" that defines the truly best capacity
@@ -71,7 +72,7 @@ OWN_TRAIN = 100  # your own data: at most this many points train (the built-in n
 OWN_VAL = N_VAL  # ... and at most this many others validate
 
 
-def own_data(points: tuple[tuple[float, ...], tuple[float, ...]], g: torch.Generator):
+def own_data(points: Points, g: torch.Generator):
     """Your own (xs, ys) for the ladder: x scaled to [-1, 1] and y to mean 0, std 1 (the range the ladder's init
     and learning rates are made for), shuffled by the seed, split into training and validation points
     (about 70 / 30, at least 2 validate; at most OWN_TRAIN and OWN_VAL points are used).
