@@ -16,6 +16,13 @@ from ui.lessons import GRADIENT_DESCENT, OVERFITTING
 GOOD = "".join(f"{i / 4:g},{1 + 2 * i / 4 + (-1) ** i * 0.3:g}\n" for i in range(12))
 
 
+def paste(at, lesson_name: str, text: str):
+    """Open the page's 'Your own data' expander (its widgets are built only when open) and paste text."""
+    at.session_state[f"{lesson_name}_own_data"] = True
+    at.run()
+    return at.text_area(key=f"{lesson_name}_paste").input(text).run()
+
+
 def refused(raw) -> PointsError:
     with pytest.raises(PointsError) as e:
         parse_points(raw)
@@ -118,7 +125,7 @@ def test_capacity_sweep_on_own_points_is_deterministic_and_bounded():
 ])
 def test_awkward_own_data_runs_and_says_what_happened(raw, loss):
     at = open_page(GRADIENT_DESCENT.page, "en", {"loss": loss})
-    at.text_area(key="gradient_descent_paste").input(raw).run()
+    paste(at, "gradient_descent", raw)
     assert_clean(at)
     assert at.get("vega_lite_chart") and at.metric
     assert at.error or at.success or at.warning  # a verdict: blew up, converged or on its way
@@ -126,7 +133,7 @@ def test_awkward_own_data_runs_and_says_what_happened(raw, loss):
 
 def test_reset_empties_own_data():
     at = open_page(GRADIENT_DESCENT.page, "en")
-    at.text_area(key="gradient_descent_paste").input(GOOD).run()
+    paste(at, "gradient_descent", GOOD)
     assert at.sidebar.warning
     at.button(key="reset").click().run()
     assert_clean(at)
@@ -142,7 +149,7 @@ def test_pasted_points_train_and_the_share_link_says_they_are_not_in_it(lesson, 
     at = open_page(lesson.page, lang, query)
     built_in = [m.value for m in at.metric]
     assert not at.sidebar.warning
-    at.text_area(key=f"{lesson.name}_paste").input("x,y\n" + GOOD).run()
+    paste(at, lesson.name, "x,y\n" + GOOD)
     assert_clean(at)
     cat = catalogue(lang)
     assert any(s.value.startswith(cat["data.using"].split("{")[0]) for s in at.success)
@@ -157,7 +164,7 @@ def test_pasted_points_train_and_the_share_link_says_they_are_not_in_it(lesson, 
 def test_bad_points_get_a_bilingual_error_and_the_built_in_data(lesson, query, lang):
     at = open_page(lesson.page, lang, query)
     built_in = [m.value for m in at.metric]
-    at.text_area(key=f"{lesson.name}_paste").input(GOOD + "3,nan\n").run()
+    paste(at, lesson.name, GOOD + "3,nan\n")
     assert_clean(at)
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and "13" in errors[0] and "`nan`" in errors[0]

@@ -29,7 +29,11 @@ def points(lesson: str, where: Any, ignored: tuple[str, ...] = ()) -> tuple[tupl
     n = st.session_state.get(ROUND, 0)
     up_key, paste_key = (f"{lesson}_{w}" + (f"_{n}" if n else "") for w in ("upload", "paste"))
     given = st.session_state.get(up_key) is not None or bool(str(st.session_state.get(paste_key) or "").strip())
-    with where.expander(t("data.title"), expanded=given, icon=":material/upload_file:"):
+    box = where.expander(t("data.title"), expanded=given, icon=":material/upload_file:", key=f"{lesson}_own_data",
+                         on_change="rerun")
+    if not (box.open or given):  # closed and empty: no widgets to build (a visit costs nothing more)
+        return None
+    with box:
         st.caption(t("data.help", least=MIN_POINTS, rows=MAX_ROWS))
         up = st.file_uploader(t("data.upload"), type=["csv", "txt", "tsv"], key=up_key, max_upload_size=2)
         pasted = st.text_area(t("data.paste"), key=paste_key, height=110, max_chars=1_000_000,
