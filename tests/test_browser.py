@@ -3,6 +3,7 @@
 Playwright (PyPI) drives Debian's Chromium against `streamlit run` on localhost. Without a Chromium
 the test skips with the reason; under CI=true a missing browser is a failure (.ci/run installs it).
 """
+import contextlib
 import os
 
 import pytest
@@ -18,6 +19,18 @@ if CHROMIUM is None:
 
 sync_api = pytest.importorskip("playwright.sync_api")
 PATHS = [x.name for x in LESSONS]
+
+
+@contextlib.contextmanager
+def projector(browser_page):
+    """(url, a page of its own at 1280 x 720): a sidebar opened in it is remembered by its browser context and would
+    narrow the shared page's charts in later tests."""
+    url, shared = browser_page
+    context = shared.context.browser.new_context(viewport={"width": 1280, "height": 720})
+    try:
+        yield url, context.new_page()
+    finally:
+        context.close()
 
 
 @pytest.fixture(scope="module")
@@ -85,10 +98,7 @@ def test_unknown_path_lands_home_with_a_notice(browser_page):
 
 def test_presenter_sidebar_shows_the_share_link_as_a_qr_code(browser_page):
     """Scan to join: on the projector, » opens the sidebar with the share link and its QR code drawn."""
-    url, shared = browser_page
-    context = shared.context.browser.new_context(viewport={"width": 1280, "height": 720})  # its own: the opened
-    page = context.new_page()  # sidebar is remembered by the browser and would narrow the other tests' charts
-    try:
+    with projector(browser_page) as (url, page):
         open_clean(page, f"{url}/pooling?lang=zh&present=1&seed=4")
         page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.click()
         sidebar = page.locator('[data-testid="stSidebar"]')
@@ -97,8 +107,6 @@ def test_presenter_sidebar_shows_the_share_link_as_a_qr_code(browser_page):
         assert qr.count() == 1 and qr.evaluate("img => img.complete && img.naturalWidth > 100")
         assert sidebar.get_by_text("扫码在手机上打开这个演示").count() == 1
         assert "seed=4" in sidebar.locator("code").inner_text().replace("\n", "")
-    finally:
-        context.close()
 
 
 def test_click_on_the_loss_surface_moves_the_point(browser_page):
@@ -183,10 +191,7 @@ def test_run_sheet_walks_the_lecture_across_two_lessons(browser_page):
     zh = catalogue("zh")
     k = max(i.number for i in sheet.ITEMS if i.lesson is LESSONS[0])  # the last gradient-descent moment
     here, nxt = sheet.ITEMS[k - 1], sheet.ITEMS[k]
-    url, shared = browser_page
-    context = shared.context.browser.new_context(viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    try:
+    with projector(browser_page) as (url, page):
         open_clean(page, f"{url}/run_sheet?lang=zh&present=1&seed=3")
         assert page.get_by_text(zh[f"{nxt.lesson.name}.say.{nxt.preset}"]).count() == 1
         page.get_by_role("button", name=zh["sheet.open"], exact=True).nth(k - 1).click()
@@ -206,8 +211,6 @@ def test_run_sheet_walks_the_lecture_across_two_lessons(browser_page):
             assert "seed=3" in query and "present=true" in query, query
             if os.environ.get("SCREENSHOTS"):
                 page.screenshot(path=f"{os.environ['SCREENSHOTS']}/sheet_{step}_{item.lesson.name}.png")
-    finally:
-        context.close()
 
 
 def test_own_data_upload_through_the_file_widget(browser_page):
@@ -215,10 +218,7 @@ def test_own_data_upload_through_the_file_widget(browser_page):
     not in the share link; a binary file gets the bilingual error and the built-in data."""
     from ui.i18n import catalogue
     zh = catalogue("zh")
-    url, shared = browser_page
-    context = shared.context.browser.new_context(viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    try:
+    with projector(browser_page) as (url, page):
         open_clean(page, f"{url}/gradient_descent?lang=zh&present=1")
         page.get_by_text(zh["data.title"]).first.click()
         csv = "x,y\n" + "".join(f"{i / 4:g},{1 + 2 * i / 4 + (-1) ** i * 0.3:g}\n" for i in range(12))
@@ -237,8 +237,6 @@ def test_own_data_upload_through_the_file_widget(browser_page):
         assert page.get_by_text(zh["data.not_in_link"]).count() == 0  # the built-in data again
         if os.environ.get("SCREENSHOTS"):
             page.screenshot(path=f"{os.environ['SCREENSHOTS']}/own_data_bad.png")
-    finally:
-        context.close()
 
 
 def test_predict_first_hides_the_charts_until_reveal(browser_page):
@@ -246,10 +244,7 @@ def test_predict_first_hides_the_charts_until_reveal(browser_page):
     and highlights the measured answer."""
     from ui.i18n import catalogue
     zh = catalogue("zh")
-    url, shared = browser_page
-    context = shared.context.browser.new_context(viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    try:
+    with projector(browser_page) as (url, page):
         open_clean(page, f"{url}/gradient_descent?lang=zh&present=1&predict=1&lr=0.001")  # the "too small" preset
         assert page.get_by_text(zh["gradient_descent.ask.rate.q"]).count() == 1
         assert page.locator('[data-testid="stVegaLiteChart"]').count() == 0
@@ -264,8 +259,6 @@ def test_predict_first_hides_the_charts_until_reveal(browser_page):
         assert page.locator('[data-testid="stException"]').count() == 0
         if os.environ.get("SCREENSHOTS"):
             page.screenshot(path=f"{os.environ['SCREENSHOTS']}/predict_revealed.png")
-    finally:
-        context.close()
 
 
 def test_reproduce_in_python_expander_shows_the_call(browser_page):
@@ -273,10 +266,7 @@ def test_reproduce_in_python_expander_shows_the_call(browser_page):
     settings on screen (seed included) and the result field each chart draws, with a copy button."""
     from ui.i18n import catalogue
     zh = catalogue("zh")
-    url, shared = browser_page
-    context = shared.context.browser.new_context(viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    try:
+    with projector(browser_page) as (url, page):
         open_clean(page, f"{url}/overfitting?lang=zh&present=1&seed=11")
         page.get_by_text(zh["common.reproduce"]).first.click()
         code = page.locator('[data-testid="stExpander"] [data-testid="stCode"]').first
@@ -287,5 +277,3 @@ def test_reproduce_in_python_expander_shows_the_call(browser_page):
         assert code.locator("button").count() >= 1  # copy
         if os.environ.get("SCREENSHOTS"):
             page.screenshot(path=f"{os.environ['SCREENSHOTS']}/reproduce_in_python.png")
-    finally:
-        context.close()
