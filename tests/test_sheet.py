@@ -52,7 +52,7 @@ def test_markdown_for_the_slides_has_every_link_and_note():
         from ui import page, sheet
         import streamlit as st
         st.session_state.setdefault("lang", "zh")
-        st.text(sheet.markdown(page.SHARED))
+        st.text(sheet.markdown({i.number: sheet.link(i, page.SHARED) for i in sheet.ITEMS}))
 
     at = AppTest.from_function(script, default_timeout=TIMEOUT).run()
     md = at.text[0].value

@@ -277,9 +277,13 @@ def reset_page(extra: list[Control]) -> None:
     st.session_state["_own_data_round"] = st.session_state.get("_own_data_round", 0) + 1  # ui.own_data: emptied
 
 
+def app_url(url_path: str, query: dict[str, Any]) -> str:
+    """An absolute link to a page of this app (the address the browser used) with these URL values."""
+    base = urlsplit(st.context.url or "http://localhost:8501/")
+    return f"{base.scheme}://{base.netloc}/{url_path}?{urlencode(query)}"
+
+
 def share_url(url_path: str, shared: list[Control]) -> str:
     """A link that reopens exactly this demo: page, every control, the seed and the language."""
-    base = urlsplit(st.context.url or "http://localhost:8501/")
     controls = [*shared, *st.session_state.get("_page_controls", {}).values()]
-    query = {c.key: c.fmt(st.session_state.get(c.key, c.default)) for c in controls}
-    return f"{base.scheme}://{base.netloc}/{url_path}?{urlencode(query)}"
+    return app_url(url_path, {c.key: c.fmt(st.session_state.get(c.key, c.default)) for c in controls})

@@ -34,8 +34,8 @@ RUN_CACHE_MB = 16  # each page's cache of finished runs, pickled; a run is 0.03-
 
 
 def cached_run(run: Callable) -> Callable:
-    """A page's cached run(cfg[, points]): computed once per distinct config (and own data) for every visitor, kept while the page's cache
-    is under RUN_CACHE_MB (least recently used runs leave first) and at most 64 runs."""
+    """A page's cached run(cfg[, points]): computed once per distinct config (and own data) for every visitor,
+    kept while the page's cache is under RUN_CACHE_MB (least recently used runs leave first) and at most 64 runs."""
     cached = st.cache_data(max_entries=64, max_size=f"{RUN_CACHE_MB}MB", show_spinner=False)(run)
 
     @functools.wraps(run)

@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from core.points import MAX_ROWS, MIN_POINTS, PointsError, parse_points
+from core.points import MAX_ROWS, MIN_POINTS, Points, PointsError, parse_points
 from ui.controls import _code_span
 from ui.i18n import LANGS, catalogue, lang, t
 
@@ -22,7 +22,7 @@ def _error(e: PointsError) -> str:
     return " / ".join(say(g) for g in sorted(LANGS, key=lambda g: g != lang()))
 
 
-def points(lesson: str, where: Any, ignored: tuple[str, ...] = ()) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
+def points(lesson: str, where: Any, ignored: tuple[str, ...] = ()) -> Points | None:
     """A 'Your own data' expander in `where`: a file uploader and a paste box. Returns (xs, ys) of a valid upload
     (else of the pasted text), or None: the page uses its built-in data, after a bilingual error if the data was
     bad. `ignored`: the labels of the settings that only make the built-in data (said while own data is used)."""

@@ -14,6 +14,7 @@ import segno
 import streamlit as st
 
 from core.lab import seed_param
+from core.points import Points
 from ui import code, own_data, predict, sheet
 from ui.charts import big as presenting  # presenter mode is on (sidebar toggle or ?present=1)
 from ui.controls import (SCROLL_TO, Control, TabControl, own_url, path_notice, read_link, render_all, reset_page,
@@ -245,7 +246,7 @@ def section(lesson: Lesson, name: str, heading: bool = True, skip: tuple[str, ..
     return values, cfg, side, main
 
 
-def own_points(lesson: Lesson, name: str, side: Any) -> tuple | None:
+def own_points(lesson: Lesson, name: str, side: Any) -> Points | None:
     """A section that declares own_data: the 'Your own data' expander under its controls; the visitor's valid
     points, or None (the built-in data)."""
     sec = lesson.section(name)
@@ -313,7 +314,7 @@ def open_tab(lesson: Lesson, run: Callable[[Any], Any], draws: dict[str, Callabl
                 code.flush()
                 continue
             with main:
-                result = run(cfg) if points is None else run(cfg, points)
+                result = run(cfg, points)  # ui.live.cached_run: points None is the built-in data
                 if points is None:
                     predict.answer(lesson, name, result)
                 if getattr(result, "diverged", None) is True:  # a whole run diverged (a list names nets: the draw says)

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode, urlsplit
-
 import streamlit as st
 
-from ui.controls import SCROLL_TO, Control, _apply, preset_label, section_controls
+from ui.controls import SCROLL_TO, Control, _apply, app_url, preset_label, section_controls
 from ui.i18n import t
 from ui.lessons import LESSONS, Lesson
 
@@ -102,18 +100,17 @@ def bar(here: Lesson) -> None:
 def link(item: Item, shared: list[Control]) -> str:
     """The item's link: its page with the preset's values, this session's language, presenter mode and seed,
     and sheet=k (opened in a fresh browser it starts the walk there)."""
-    base = urlsplit(st.context.url or "http://localhost:8501/")
     by_key = {c.key: c for s in item.lesson.sections for c in section_controls(item.lesson.name, s)}
     query = {c.key: c.fmt(st.session_state.get(c.key, c.default)) for c in shared}
     query |= {k: by_key[k].fmt(v) if k in by_key else str(v) for k, v in item.values.items()}  # else: a tab id
-    return f"{base.scheme}://{base.netloc}/{item.lesson.name}?{urlencode(query | {KEY: item.number})}"
+    return app_url(item.lesson.name, query | {KEY: item.number})
 
 
-def markdown(shared: list[Control]) -> str:
-    """The run-sheet as Markdown for the slides: per lesson, each item with its link and note."""
+def markdown(links: dict[int, str]) -> str:
+    """The run-sheet as Markdown for the slides: per lesson, each item with its link ({number: link}) and note."""
     out = [f"# {t('sheet.title')}", ""]
     for x in LESSONS:
         out += [f"## {t(f'{x.name}.title')}", f"*{t(f'{x.name}.chapter')}*", ""]
-        out += [i.line(link(i, shared)) for i in ITEMS if i.lesson is x]
+        out += [i.line(links[i.number]) for i in ITEMS if i.lesson is x]
         out.append("")
     return "\n".join(out)
