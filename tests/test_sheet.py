@@ -111,3 +111,50 @@ def test_hostile_sheet_value_is_ignored(raw):
     assert_clean(at)
     assert not [b for b in at.button if b.key.startswith("sheet_go")]  # no walk, the page as usual
     assert bool(at.warning) == (raw != "0")  # 0 is "not walking": no notice
+
+
+def test_every_moment_has_its_time_and_a_core_walk_fits_a_lecture():
+    for x in LESSONS:
+        assert set(x.moments) == set(x.presets), x.name  # each preset is a moment with its minutes and mark
+        assert all(0 < m.talk <= 10 for m in x.moments.values()), x.name
+    missing = [f"{i.lesson.name}.{i.preset}" for i in sheet.ITEMS if f"{i.lesson.name}.{i.preset}" not in sheet.SECONDS]
+    assert not missing, f"run `python bench/moments.py` to measure {missing}"
+    core = [i for i in sheet.ITEMS if i.moment.core]
+    assert {i.lesson.name for i in core} == {x.name for x in LESSONS}  # every lesson has a core moment
+    assert sheet.total(core) <= sheet.LECTURE < sheet.total(list(sheet.ITEMS))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_core_walk_lists_and_walks_only_core_moments(lang):
+    cat = catalogue(lang)
+    at = open_page(SHEET, lang, {"sheet_core": "true"})
+    assert_clean(at)
+    assert not at.warning and at.toggle(key=sheet.CORE.key).value
+    core = [i for i in sheet.ITEMS if i.moment.core]
+    rows = [m.value for m in at.markdown if LINK.search(m.value)]
+    assert len(rows) == len(core) and all(cat["sheet.core_mark"] in r for r in rows)
+    assert all("walk=core" in LINK.search(r).group(1) for r in rows)  # a link opened alone walks the core too
+    optional = next(i for i in sheet.ITEMS if not i.moment.core and 1 < i.number)
+    before = max(i.number for i in core if i.number < optional.number)
+    after = min(i.number for i in core if i.number > optional.number)
+    at.button(key=f"sheet_go_{before}_open").click().run()
+    assert_clean(at)
+    assert at.query_params["walk"] == "core"
+    assert [b.key for b in at.button if b.key.endswith("_next")] == [f"sheet_go_{after}_next"]  # the optional skipped
+    at.button(key=f"sheet_go_{after}_next").click().run()
+    assert_clean(at)
+    assert at.query_params["sheet"] == str(after) and [b.key for b in at.button if b.key.endswith("_prev")] == [
+        f"sheet_go_{before}_prev"]
+    text = page_text(at)
+    assert cat["sheet.at_core"].split("{")[0].strip(" ·") in text
+
+
+def test_the_run_sheet_states_the_lecture_time_and_every_moments_time():
+    at = open_page(SHEET, "en")
+    assert_clean(at)
+    core = [i for i in sheet.ITEMS if i.moment.core]
+    assert f"about **{sheet.total(core)} min**" in page_text(at)
+    rows = [m.value for m in at.markdown if LINK.search(m.value)]
+    assert len(rows) == len(sheet.ITEMS)
+    for row, item in zip(rows, sheet.ITEMS):
+        assert f"{item.moment.talk:g} min + " in row and ("core" if item.moment.core else "optional") in row

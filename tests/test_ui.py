@@ -142,3 +142,57 @@ def test_presenter_mode_shows_the_share_link_as_its_qr_code():
     read = [[png.getpixel((8 * (c + 2) + 4, 8 * (r + 2) + 4)) < 128 for c in range(n)] for r in range(n)]
     assert read == matrix
     assert len(open_page(LESSONS[0].page, "zh", {"seed": "7"}).sidebar.get("image")) == 0  # only on the projector
+
+
+# One Chinese term per concept, the notes' own (seed/: 汇聚, 局部极小值, 海森矩阵, 隐状态, 模式 …): the variants listed
+# may appear in no string of either language (the English files gloss terms in Chinese too).
+ZH_TERMS = {  # concept: (the notes' term, variants that may not appear)
+    "pooling": ("汇聚", ("池化",)),  # except once per file, in parentheses right after 汇聚: 汇聚（池化）
+    "local minimum": ("局部极小值", ("局部最小值", "局部最小点", "局部最小")),
+    "local maximum": ("局部极大值", ("局部最大值", "局部最大")),
+    "Hessian": ("海森矩阵", ("黑塞矩阵", "Hessian 矩阵", "Hessian矩阵")),  # "Hessian" itself: once per file, 海森矩阵（Hessian）
+    "hidden state": ("隐状态", ("隐藏状态",)),
+    "pattern": ("模式", ("图案", "图样")),
+    "chance": ("随机猜", ("瞎猜", "抛硬币", "碰运气")),
+    "notes": ("笔记", ("讲义",)),
+    "mean squared error": ("均方误差", ("平均平方误差",)),
+    "flatten": ("扁平化", ("展平",)),
+    "memory cell": ("记忆元", ("记忆单元", "存储单元")),
+    "subsampling": ("下采样", ("降采样",)),
+    "hidden layer": ("隐藏层", ("隐层",)),
+    "stride": ("步幅", ("步距",)),
+}
+MACHINE_LIKE = ("模型阶梯", "一个异常点的分量不比其他点大", "所有 scale 一次看全", "按所有课程共用的规则算作爆掉", "图像就是通道")
+ALLOWED_ONCE = {"池化": "汇聚（池化）", "Hessian": "海森矩阵（Hessian）"}  # the first mention may name the other form
+LOCALE_FILES = sorted((ROOT / "locales").glob("*/*.json"))
+
+
+@pytest.mark.parametrize("path", LOCALE_FILES, ids=[f"{p.parent.name}-{p.stem}" for p in LOCALE_FILES])
+def test_one_chinese_term_per_concept(path):
+    text = "\n".join(flatten_values(json.loads(path.read_text(encoding="utf-8"))))
+    found = []
+    if path.parent.name == "zh":
+        for word, form in ALLOWED_ONCE.items():
+            if text.count(form) > 1:
+                found.append((word, f"{text.count(form)}× {form} (once at most)"))
+            text = text.replace(form, "")
+            if word in text:
+                found.append((word, f"'{word}' other than as {form}"))
+    found += [(c, v) for c, (_, variants) in ZH_TERMS.items() for v in variants if v in text]
+    found += [("machine-like phrase", p) for p in MACHINE_LIKE if p in text]
+    assert not found, found
+
+
+def test_glossary_uses_the_notes_terms():
+    zh = catalogue("zh")
+    for key, concept in (("pooling", "pooling"), ("hidden_state", "hidden state"), ("hessian", "Hessian"),
+                         ("local_minimum", "local minimum"), ("pattern", "pattern"), ("memory_cell", "memory cell"),
+                         ("subsampling", "subsampling"), ("stride", "stride"), ("hidden_layer", "hidden layer")):
+        assert zh[f"glossary.{key}.term"].startswith(ZH_TERMS[concept][0]), key
+
+
+def flatten_values(tree) -> list[str]:
+    """Every string of a locale file."""
+    if isinstance(tree, dict):
+        return [s for v in tree.values() for s in flatten_values(v)]
+    return [tree] if isinstance(tree, str) else []

@@ -19,7 +19,7 @@ from ui.lessons import LESSONS, lesson as lesson_named
 from ui.page import SHARED, link_configs, page_controls
 
 CONTROLS = [(x.name, c) for x in LESSONS for c in page_controls(x)] + [("sidebar", c) for c in SHARED]
-CONTROLS.append(("run-sheet", sheet.CONTROL))
+CONTROLS += [("run-sheet", sheet.CONTROL), ("run-sheet", sheet.WALK), ("run-sheet", sheet.CORE)]
 HOSTILE = ["1e309", "-1e309", "1e-400", "-0", "NaN", "nan", "inf", "-inf", "0x10", "１２", "٣", "1_000", " ", "",
            "\t5\n", "9" * 10_000, "%00", "\x00", "<b>x</b>", "<script>alert(1)</script>", "[a](https://evil.example)",
            "`x`", "**bold**", "1;drop", "true\nfalse", "zh-CN<", "Capacity ", "容量", "0.1.2", "--1", "+", "e5"]

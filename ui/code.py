@@ -69,8 +69,8 @@ def _title(spec: dict) -> str:
 
 def fields_drawn(result: Any, charts: list[tuple[str, pd.DataFrame]]) -> list[tuple[str, str]]:
     """(where, chart title) for each chart drawn from a field of the result: `r.<field>` when the chart's frame
-    is that field, `r.<field>[...]` when it is some of its rows (same columns and index labels, labels maybe in
-    the page's language); frames the page computed otherwise are left out."""
+    is that field or some of its rows (same columns and index labels, labels maybe in the page's language; the
+    title then says "some rows"); frames the page computed otherwise are left out. Each line runs as shown."""
     if result is None or not dataclasses.is_dataclass(result):
         return []
     fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)}
@@ -80,7 +80,7 @@ def fields_drawn(result: Any, charts: list[tuple[str, pd.DataFrame]]) -> list[tu
         same = [k for k, v in frames.items() if v is data]
         rows = [k for k, v in frames.items() if set(v.columns) == set(data.columns) and data.index.isin(v.index).all()]
         if same or len(rows) == 1:  # a frame two fields could have given is left out
-            out.append((f"r.{same[0]}" if same else f"r.{rows[0]}[...]", title))
+            out.append((f"r.{same[0]}", title) if same else (f"r.{rows[0]}", f"{title} ({t('common.some_rows')})"))
     return out
 
 

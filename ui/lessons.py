@@ -65,6 +65,16 @@ class Question:
 
 
 @dataclass(frozen=True)
+class Moment:
+    """A preset as a moment of the lecture (the run-sheet): the minutes to spend on it (asking, looking, talking;
+    its training time is measured apart, bench/moments.py -> ui/moments.json) and whether the core walk, the one
+    that fits a 50-minute lecture, keeps it."""
+
+    talk: float  # suggested minutes around the moment, training not included
+    core: bool = True  # False: optional, skipped by the core walk
+
+
+@dataclass(frozen=True)
 class Lesson:
     """One page of the course."""
 
@@ -74,6 +84,7 @@ class Lesson:
     presets: dict[str, dict[str, Any]]  # name -> {URL key: value}: the moments of the lecture, in order
     tab_key: str = ""  # given: the sections are tabs bound to this URL key, and only the open one trains
     questions: dict[str, Question] = field(default_factory=dict)  # preset -> its question (predict, then reveal)
+    moments: dict[str, Moment] = field(default_factory=dict)  # preset -> its time and mark on the run-sheet (each one)
 
     @property
     def lazy(self) -> bool:
@@ -135,7 +146,9 @@ GRADIENT_DESCENT = Lesson("gradient_descent", "1", (_GD,), {
     "diverges": {**_START, "loss": "mse", "lr": 1.0, "outlier": False},  # above lr_limit for every seed
     "outlier_mse": {**_START, "loss": "mse", "lr": 0.1, "outlier": True},
     "outlier_mae": {**_START, "loss": "mae", "lr": 0.1, "outlier": True},
-}, questions={"good": _RATE, "too_small": _RATE, "diverges": _RATE, "outlier_mse": _PULL, "outlier_mae": _PULL})
+}, questions={"good": _RATE, "too_small": _RATE, "diverges": _RATE, "outlier_mse": _PULL, "outlier_mae": _PULL},
+   moments={"good": Moment(2), "too_small": Moment(1.5), "diverges": Moment(1.5), "outlier_mse": Moment(1.5),
+            "outlier_mae": Moment(1)})
 
 _PIECE = Section("piece", ac.PieceConfig, ac.run_piece, ("c", "b", "w"), prefix="pc_")
 _FIT = Section("fit", ac.FitConfig, ac.run_fit, ("target", "units", "act"), prefix="fit_",
@@ -147,7 +160,8 @@ ACTIVATIONS = Lesson("activations", "1", (_PIECE, _FIT), {
     "three_pieces": {"fit_target": "kinks", "fit_units": 3, "fit_act": "relu"},  # a constant + 3 kinks: exact
     "many_pieces": {"fit_target": "sine", "fit_units": 32, "fit_act": "relu"},  # straight pieces bend a smooth curve
     "sigmoid_vs_relu": {"fit_target": "sine", "fit_units": 8, "fit_act": "sigmoid"},
-})
+}, moments={"one_sigmoid": Moment(1.5), "step": Moment(1), "hard_sigmoid": Moment(1.5), "three_pieces": Moment(1.5),
+            "many_pieces": Moment(1), "sigmoid_vs_relu": Moment(1, core=False)})
 
 _POINT = Section("point", cp.PointConfig, cp.run_point, ("w1", "w2"), prefix="cp_")
 _ESCAPE = Section("escape", cp.EscapeConfig, cp.run_escape, ("eps", "lr", "momentum", "jump"), prefix="cpe_",
@@ -171,7 +185,9 @@ CRITICAL_POINTS = Lesson("critical_points", "3", (_POINT, _ESCAPE, _NETWORK), {
     "eigenvector": {**_ESCAPE.defaults(), "cp_tab": "escape", "cpe_jump": 1.0},  # L(u) = 0.25 < L(0) = 1
     "network": {**_NETWORK.defaults(), "cp_tab": "network"},
     "few_dimensions": {**_NETWORK.defaults(), "cp_tab": "network", "cpn_hidden": 2},  # 7 parameters: mostly minima
-}, tab_key="cp_tab", questions={"saddle": _KIND, "valley": _KIND})
+}, tab_key="cp_tab", questions={"saddle": _KIND, "valley": _KIND},
+   moments={"saddle": Moment(2), "valley": Moment(1.5), "stuck": Moment(1.5), "eigenvector": Moment(1),
+            "network": Moment(1.5), "few_dimensions": Moment(1, core=False)})
 
 _LADDER, _BUDGET = ("n_train", "noise", "max_depth"), ("width", "epochs", "lr")
 _SHOW = ("deepest", Param(options=("best", "deepest", 0, 1, 2, 3, 4, 5, 6)))
@@ -203,7 +219,8 @@ OVERFITTING = Lesson("overfitting", "1–2", (
             budget=_BUDGET),
 ), {"just_right": {**_CAP, "of_show": "best"}, "overfit": _CAP, "more_data": {**_CAP, "of_n_train": 100},
     "weight_decay": {**_CAP, "of_weight_decay": 0.01}}, tab_key="of_tab",
-    questions={"just_right": _DEPTH, "overfit": _GAP, "more_data": _GAP, "weight_decay": _GAP})
+    questions={"just_right": _DEPTH, "overfit": _GAP, "more_data": _GAP, "weight_decay": _GAP},
+    moments={"just_right": Moment(2), "overfit": Moment(2), "more_data": Moment(1.5), "weight_decay": Moment(1)})
 
 _FIELD = Section("field", cv.FieldConfig, cv.run_field, ("n", "k", "s", "p", "neuron"), prefix="cvf_")
 _OVERLAP = Section("overlap", cv.OverlapConfig, cv.run_overlap, ("k", "s"), prefix="cvo_", budget=("steps",))
@@ -219,7 +236,9 @@ CONVOLUTION = Lesson("convolution", "4", (_CHANNELS, _FIELD, _OVERLAP, _SHARING)
     "padding": {**_F, "cvf_p": 1},  # 7 x 7 in, 7 x 7 out
     "sharing": {**_SHARING.defaults(), "cv_tab": "sharing"},  # the notes' 100 x 100 x 3 image
     "alphago": {"cv_tab": "sharing", "cvs_n": 19, "cvs_cin": 48, "cvs_filters": 192, "cvs_k": 5, "cvs_fc": 361},
-}, tab_key="cv_tab")
+}, tab_key="cv_tab", moments={"channels": Moment(1), "one_hot": Moment(1, core=False), "slide": Moment(1.5),
+                              "stride2": Moment(1), "stride3": Moment(1.5), "padding": Moment(1, core=False),
+                              "sharing": Moment(1.5), "alphago": Moment(1, core=False)})
 
 _POOL = Section("pool", pl.PoolingConfig, pl.run_pooling,
                 ("task", "pool_a", "pool_b", "n_conv", "channels", "kernel", "epochs", "lr"), prefix="cnn_",
@@ -242,7 +261,8 @@ POOLING = Lesson("pooling", "4", (_POOL, _INV), {
     "what": {**_POOL.defaults(), "cnn_tab": "pool"}, "where": {**_POOL.defaults(), "cnn_task": "where", "cnn_tab": "pool"},
     "rotated": {**_INV_DEF, "cnn_show_aug": False, "cnn_tab": "inv"},
     "augmented": {**_INV_DEF, "cnn_show_aug": True, "cnn_tab": "inv"},
-}, tab_key="cnn_tab", questions={"what": _HIGHER, "where": _HIGHER})
+}, tab_key="cnn_tab", questions={"what": _HIGHER, "where": _HIGHER},
+   moments={"what": Moment(2), "where": Moment(2), "rotated": Moment(1.5), "augmented": Moment(1.5)})
 
 _FLOW, _CLIP, _ADD = rg.FlowConfig(), rg.ClipConfig(), rg.AddingConfig()
 
@@ -276,7 +296,9 @@ RNN_GRADIENTS = Lesson("rnn_gradients", "5", (
     # ... and clipping bounds its updates while its gradient explodes (same recurrent scale)
     "lstm_clipped": {"rnn_tab": "clip", "rnn_model": "lstm", "rnn_clip_scale": 10.0, "rnn_clip": _CLIP.threshold, "rnn_lr": _CLIP.lr,
                      "rnn_lr_low": _CLIP.lr_low},
-}, tab_key="rnn_tab", questions={"vanishing": _BACK, "exploding": _BACK})
+}, tab_key="rnn_tab", questions={"vanishing": _BACK, "exploding": _BACK},
+   moments={"vanishing": Moment(2), "exploding": Moment(1.5), "clipping": Moment(1.5), "lstm": Moment(1.5),
+            "lstm_explodes": Moment(1.5), "lstm_clipped": Moment(1, core=False)})
 
 LESSONS: tuple[Lesson, ...] = (GRADIENT_DESCENT, ACTIVATIONS, OVERFITTING, CRITICAL_POINTS, CONVOLUTION, POOLING,
                                RNN_GRADIENTS)

@@ -89,7 +89,7 @@ def start() -> None:
     """Before anything is drawn: the language (from the link, else the browser), presenter mode, seed."""
     if "lang" not in st.session_state and "lang" not in st.query_params:
         st.session_state["lang"] = "zh" if (st.context.locale or "").lower().startswith("zh") else "en"
-    own_url(SHARED + [sheet.CONTROL])
+    own_url(SHARED + [sheet.CONTROL, sheet.WALK, sheet.CORE])
     if presenting():  # the projector needs the width; the sidebar is one click away
         st.set_page_config(initial_sidebar_state="collapsed")
 
@@ -132,7 +132,7 @@ def own_path(url_paths: set[str]) -> None:
 def own_page_url(lesson: Lesson | None) -> None:
     """Judge the link's values for this page before any widget exists; unknown keys get a notice."""
     controls = page_controls(lesson)
-    own_url(controls, known={c.key for c in SHARED + controls} | {sheet.KEY})
+    own_url(controls, known={c.key for c in SHARED + controls} | {sheet.KEY, sheet.WALK.key, sheet.CORE.key})
 
 
 def sidebar() -> st.delta_generator.DeltaGenerator:
