@@ -7,6 +7,7 @@ import contextlib
 import os
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser import ARGS, CHROMIUM, IDLE, open_page, streamlit_server
 from ui.lessons import LESSONS
@@ -164,16 +165,20 @@ def test_presenter_mode_on_a_projector(browser_page, lesson, lang):
                 page.get_by_role("button", name=catalogue(lang)[f"{lesson.name}.preset.{name}"], exact=True).click()
                 page.wait_for_timeout(300)
                 page.wait_for_selector(IDLE, timeout=120_000)
+            target = name and lesson.preset_section(name)
+            where = ("document.querySelector('[data-testid=stMain]').scrollTop" if not target else
+                     f"document.getElementById('section-{lesson.name}-{target}')?.getBoundingClientRect().top")
+            # a preset about the first section leaves the page at its top, where its button is; one about a later
+            # section scrolls the page to it: wait for that state (the page may still be laying out), then assert it
+            inside = "(v => v >= 0 && v < 100)" if not target else "(v => v >= 0 && v < 200)"
+            with contextlib.suppress(PlaywrightTimeout):  # the assertion below says where it ended
+                page.wait_for_function(f"() => {inside}({where})", timeout=60_000)
+            top = page.evaluate(f"() => {where}")
+            assert top is not None and 0 <= top < (100 if not target else 200), (name, target, top)
+            page.wait_for_selector(IDLE, timeout=120_000)
             assert page.locator('[data-testid="stException"]').count() == 0
             assert page.evaluate(CUT) == [], (name, page.evaluate(CUT))
             assert page.evaluate(CHART_TEXT) == [], (name, page.evaluate(CHART_TEXT))
-            target = name and lesson.preset_section(name)
-            if not target:  # a preset about the first section leaves the page at its top, where its button is
-                assert page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollTop") < 100, name
-            else:  # a preset about a later section scrolls the page to it
-                top = page.evaluate(f"() => document.getElementById('section-{lesson.name}-{target}')"
-                                    ".getBoundingClientRect().top")
-                assert 0 <= top < 200, (name, target, top)
             if name is None:  # freshly opened: the first chart, title to legend, fits on the first screen
                 top, bottom = page.evaluate(FIRST_CHART)
                 assert 0 < top and bottom <= 720, (top, bottom)

@@ -77,12 +77,20 @@ _PRESENTER_CSS = """<style>
 </style>"""
 
 
-# Bring an element into view, and keep it there for a few seconds while the charts above it finish drawing (they
-# change height as Vega lays them out); a wheel, touch, key or click from the user ends it at once.
-_SCROLL = """(() => { const el = document.getElementById("%s"); let n = 0, iv;
-  const stop = () => clearInterval(iv), go = () => el.scrollIntoView({block: "start"});
+# Bring an element into view, and keep it there while the page above it is still running or changing height (charts
+# change height as Vega lays them out; on a busy server that takes longer): it lets go once the script has finished
+# and the page's height has stayed put for ~1.2 s (or after 60 s); a wheel, touch, key or click ends it at once.
+_SCROLL = """(() => { const el = document.getElementById("%s"), app = document.querySelector('[data-testid="stApp"]');
+  let n = 0, calm = 0, last = -1, iv;
+  const stop = () => clearInterval(iv), tick = () => {
+    if (++n > 400 || !el.isConnected) return stop();
+    el.scrollIntoView({block: "start"});
+    const height = document.querySelector('[data-testid="stMain"]')?.scrollHeight ?? 0;
+    const idle = !app || app.getAttribute("data-test-script-state") === "notRunning";
+    calm = idle && height === last ? calm + 1 : 0; last = height;
+    if (calm >= 8) stop(); };
   ["wheel", "touchstart", "keydown", "pointerdown"].forEach(e => window.addEventListener(e, stop, {once: true}));
-  go(); iv = setInterval(() => (++n > 40 || !el.isConnected) ? stop() : go(), 150); })();"""
+  tick(); iv = setInterval(tick, 150); })();"""
 
 
 def start() -> None:
