@@ -123,7 +123,8 @@ def network(cfg: cp.NetworkConfig, r: cp.NetworkResult, side) -> None:
     side.metric(t(f"{L.name}.network.m_ratio"), number(p.ratio.median()))
     numbers, figure = page.lead()
     count = str(k["lo"]) if k["lo"] == k["hi"] else f"{k['lo']}–{k['hi']}"  # negative eigenvalues per point
-    numbers.info(t(f"{L.name}.network.verdict", P=cp.n_params(cfg.hidden), tol=f"{cp.NET_EIG_TOL:g}", count=count,
+    verdict = "verdict" if k["neg"] else "verdict_none"  # no point with a negative eigenvalue: no range to give
+    numbers.info(t(f"{L.name}.network.{verdict}", P=cp.n_params(cfg.hidden), tol=f"{cp.NET_EIG_TOL:g}", count=count,
                    **{key: number(v) if isinstance(v, float) else v for key, v in k.items()}))
     with figure, charts.narrow(50):
         charts.show(charts.scatter(p, "loss", "ratio", "grad_norm", log_x=True, log_color=True, ring=p[p.run == show],

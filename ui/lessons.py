@@ -173,21 +173,29 @@ _NETWORK = Section("network", cp.NetworkConfig, cp.run_network, ("runs", "hidden
 
 def _kind(r: cp.PointResult) -> tuple[str, dict]:  # the page's own verdict (core's kind, its tolerances)
     kind = {"minimum": "minimum", "maximum": "maximum", "saddle": "saddle"}.get(r.kind, "flat")
-    return kind, {"e1": f"{min(r.eigenvalues):.3g}", "e2": f"{max(r.eigenvalues):.3g}"}
+    return kind, {"e1": f"{min(r.eigenvalues):.3g}", "e2": f"{max(r.eigenvalues):.3g}", "loss": f"{r.loss:.3g}"}
+
+
+def _minima(r: cp.NetworkResult) -> tuple[str, dict]:  # the share of near-critical points with every eigenvalue > tol
+    n, minima = len(r.points), int((r.points.ratio == 1).sum())
+    share = minima / n if n else 0.0
+    return "most" if share > 0.5 else "some" if share >= 0.25 else "few", {"minima": minima, "n": n}
 
 
 _KIND = Question("kind", ("minimum", "maximum", "saddle", "flat"), _kind)
+_VALLEY = Question("valley", _KIND.answers, _kind)  # the same reading; its reveal adds what the loss value settles
+_MINIMA = Question("minima", ("most", "some", "few"), _minima)
 
 CRITICAL_POINTS = Lesson("critical_points", "3", (_POINT, _ESCAPE, _NETWORK), {
     "saddle": {"cp_tab": "point", "cp_w1": 0.0, "cp_w2": 0.0},  # g = 0, eigenvalues -2 and +2
-    "valley": {"cp_tab": "point", "cp_w1": 1.0, "cp_w2": 1.0},  # eigenvalues 0 and 4: a valley of minima
-    "stuck": {**_ESCAPE.defaults(), "cp_tab": "escape", "cpe_eps": 1e-6},  # the longest plateau
+    "valley": {"cp_tab": "point", "cp_w1": 1.0, "cp_w2": 1.0},  # g = 0, eigenvalues 0 and 4; L = 0 (a valley of minima)
+    "stuck": {**_ESCAPE.defaults(), "cp_tab": "escape", "cpe_eps": 1e-6},  # the closest start: the longest plateau
     "eigenvector": {**_ESCAPE.defaults(), "cp_tab": "escape", "cpe_jump": 1.0},  # L(u) = 0.25 < L(0) = 1
-    "network": {**_NETWORK.defaults(), "cp_tab": "network"},
-    "few_dimensions": {**_NETWORK.defaults(), "cp_tab": "network", "cpn_hidden": 2},  # 7 parameters: mostly minima
-}, tab_key="cp_tab", questions={"saddle": _KIND, "valley": _KIND},
-   moments={"saddle": Moment(2), "valley": Moment(1.5), "stuck": Moment(1.5), "eigenvector": Moment(1),
-            "network": Moment(1.5), "few_dimensions": Moment(1, core=False)})
+    "network": {**_NETWORK.defaults(), "cp_tab": "network"},  # 19 parameters: few or none of the points are minima
+    "few_dimensions": {**_NETWORK.defaults(), "cp_tab": "network", "cpn_hidden": 2},  # 7 parameters: most are minima
+}, tab_key="cp_tab", questions={"saddle": _KIND, "valley": _VALLEY, "network": _MINIMA},
+   moments={"saddle": Moment(1.5), "valley": Moment(1.5), "stuck": Moment(1), "eigenvector": Moment(0.5),
+            "network": Moment(1.5), "few_dimensions": Moment(0.5)})  # 6.5 talk minutes, all core
 
 _LADDER, _BUDGET = ("n_train", "noise", "max_depth"), ("width", "epochs", "lr")
 _SHOW = ("deepest", Param(options=("best", "deepest", 0, 1, 2, 3, 4, 5, 6)))

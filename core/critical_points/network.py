@@ -1,10 +1,12 @@
 """Saddles on a real network: many 1-H-1 tanh networks fitting sin(3x), pushed to near-critical points.
 
-As in the course's homework: train each network until its loss stalls (Adam), then minimise |g|^2 (the squared
-gradient norm) to land near a critical point, then take the *exact* Hessian of the loss there
+Train each network on the loss for a fixed number of steps (Adam; its loss is usually still falling then), then
+minimise |g|^2 (the squared gradient norm) to land near a critical point, then take the *exact* Hessian of the loss there
 (the Jacobian of the gradient, by autograd: every second derivative, not a Gauss-Newton approximation, which is positive
 semi-definite by construction and could never show a saddle) and its eigenvalues. The minimum ratio is the
 fraction of eigenvalues above EIG_TOL: 1 at a local minimum, below 1 wherever some direction curves down.
+Every critical point is a zero of |g|^2, saddles as much as minima: phase 2 finds the critical points near the trained
+networks, not the places where plain training would stop.
 
 Every run trains in one batch: the parameters of run r are row r of one (R, P) tensor.
 """
@@ -62,7 +64,7 @@ class NetworkConfig:
 
     runs: int = param(40, lo=5, hi=100, step=5)  # networks, each from its own random start
     hidden: int = param(6, lo=2, hi=10, step=1)  # tanh units: P = 3H + 1 parameters (19 at H = 6)
-    train_steps: int = param(1000, lo=200, hi=3000, step=100)  # phase 1: Adam on the loss
+    train_steps: int = param(1000, lo=200, hi=3000, step=100)  # phase 1: Adam on the loss (a fixed budget)
     critical_steps: int = param(1000, lo=200, hi=3000, step=100)  # phase 2: Adam on |g|^2
     seed: int = seed_param()
 
