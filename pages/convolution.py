@@ -1,4 +1,4 @@
-"""Chapter 4: inside a convolution — channels and one-hot, a sliding receptive field, overlap, parameter sharing."""
+"""Chapter 4: inside a convolution — channels and one-hot, a sliding receptive field, overlap, sharing, pooling."""
 import streamlit as st
 
 from core import convolution as cv
@@ -88,12 +88,13 @@ def overlap(cfg: cv.OverlapConfig, r: cv.OverlapResult, side) -> None:
     acc = r.accuracy.set_index(["stride", "place"]).accuracy
     side.metric(t(f"{L.name}.overlap.m_cover"), f"{r.coverage:.0%}")
     numbers, figure = page.lead()
-    border = [acc.get((s, "border")) for s in (cfg.s, 1)]
-    numbers.info(sentences(
-        t(f"{L.name}.overlap.cover", n=r.n, k=cfg.k, s=cfg.s, c=f"{r.coverage:.1%}", f=f"{r.formula:.1%}"),
-        t(f"{L.name}.overlap.measured", s=cfg.s, mine=f"{border[0]:.0%}", one=f"{border[1]:.0%}",
-          inside=f"{acc[(cfg.s, 'inside')]:.0%}")
-        if border[0] is not None and cfg.s != 1 else t(f"{L.name}.overlap.all_seen")))
+    border, inside = acc.get((cfg.s, "border")), acc[(cfg.s, "inside")]
+    measured = [t(f"{L.name}.overlap.measured", s=cfg.s, mine=f"{border:.0%}", one=f"{acc[(1, 'border')]:.0%}",
+                  inside=f"{inside:.0%}")] if border is not None and cfg.s != 1 else [t(f"{L.name}.overlap.all_seen")]
+    if border is not None and cfg.s != 1 and inside < 0.995:  # one filter for every offset inside a field
+        measured.append(t(f"{L.name}.overlap.not_inside"))
+    numbers.info(sentences(t(f"{L.name}.overlap.cover", n=r.n, k=cfg.k, s=cfg.s, c=f"{r.coverage:.1%}",
+                             f=f"{r.formula:.1%}"), *measured))
     pos = r.positions.assign(what=names(r.positions.seen.map({True: "seen", False: "missed"}), f"{L.name}.overlap.pos"))
     a = r.accuracy.assign(net="s = " + r.accuracy.stride.astype(str), place=names(r.accuracy.place, f"{L.name}.overlap.place"),
                           txt=r.accuracy.accuracy.map("{:.0%}".format))
@@ -107,36 +108,73 @@ def overlap(cfg: cv.OverlapConfig, r: cv.OverlapResult, side) -> None:
                                             x_title="", title=t(f"{L.name}.overlap.acc_chart")), r.accuracy, "accuracy")
 
 
+def apart(a: float, b: float) -> tuple[str, str]:
+    """Two values with as many significant digits as it takes to tell them apart (at most 8)."""
+    d = next((d for d in range(3, 9) if f"{a:.{d}g}" != f"{b:.{d}g}"), 8)
+    return f"{a:.{d}g}", f"{b:.{d}g}"
+
+
 def sharing(cfg: cv.SharingConfig, r: cv.SharingResult, side) -> None:
-    """Counts of real modules; one filter on two patches; receptive fields growing; subsampling; AlphaGo."""
-    fc, conv = r.counts.parameters
-    side.metric(t(f"{L.name}.sharing.m_ratio"), number(fc / conv) + "×")
+    """Fully connected -> local fields -> convolution: what each step saves; one filter on two patches; AlphaGo."""
+    fc, local, conv = r.counts.parameters
+    field, share = fc / local, local / conv
+    side.metric(t(f"{L.name}.sharing.m_field"), number(field) + "×")
+    side.metric(t(f"{L.name}.sharing.m_share"), number(share) + "×")
     numbers, figure = page.lead()
-    numbers.info(t(f"{L.name}.sharing.verdict" if fc > conv else f"{L.name}.sharing.verdict_more", fc=f"{fc:,}",
-                   conv=f"{conv:,}", ratio=number(fc / conv)))
-    with figure:
-        st.table(r.counts.assign(layer=names(r.counts.layer, f"{L.name}.sharing.layer"), parameters=r.counts.parameters
-                                 .map("{:,}".format)).rename(columns=lambda c: t(f"{L.name}.sharing.col.{c}")))
-    two = r.two.set_index("neuron").output
-    st.markdown(t(f"{L.name}.sharing.two", a=number(two[1]), b=number(two[2])))
-    g = r.growth.assign(kind=names(r.growth.kind.str.replace(" ", "_"), f"{L.name}.sharing.kind"))
-    with charts.narrow(50):
-        charts.show(charts.lines(g, "depth", "measured", "kind", points=True, integer_x=True, log_y=True, height=240,
-                                 title=t(f"{L.name}.sharing.growth"), x_title=t(f"{L.name}.sharing.x_depth"),
-                                 y_title=t(f"{L.name}.sharing.y_field")), r.growth, "receptive_field_growth")
-    with charts.narrow(22):
-        for col, name in zip(st.columns(3), ("original", "subsampled", "pooled")):
-            with col:
-                charts.show(charts.cells(r.shrink[r.shrink.view == name], "value", "greys", height=200,
-                                         title=t(f"{L.name}.sharing.view.{name}")), None, name)
-    charts.show_csv(r.shrink, "subsampling")
+    step1 = "field" if local < fc else "field_more" if local > fc else "field_same"
+    numbers.info(sentences(
+        t(f"{L.name}.sharing.outputs", n=cfg.n, f=cfg.filters, neurons=f"{r.counts.neurons[0]:,}", fc=f"{fc:,}",
+          per=f"{r.counts.per_neuron[0]:,}"),
+        t(f"{L.name}.sharing.{step1}", k=cfg.k, c=cfg.cin, local=f"{local:,}", per=f"{r.counts.per_neuron[1]:,}",
+          ratio=number(field), inv=number(1 / field)),
+        t(f"{L.name}.sharing.share", n=cfg.n, f=cfg.filters, conv=f"{conv:,}", ratio=number(share))))
+    layer = names(r.counts.layer.str.replace(" ", "_"), f"{L.name}.sharing.layer")
+    with figure, charts.narrow(40):
+        bars = r.counts.assign(layer=layer, txt=r.counts.parameters.map(number))
+        charts.show(charts.grouped_bars(bars, "layer", "parameters", "layer", text="txt", log_y=True, height=220,
+                                        x_title=t(f"{L.name}.sharing.col.layer"), y_title=t(f"{L.name}.sharing.y_count"),
+                                        title=t(f"{L.name}.sharing.chart")), r.counts, "parameters")
+    st.table(r.counts[["layer", "parameters", "formula"]].assign(layer=layer, parameters=r.counts.parameters.map(
+        "{:,}".format)).rename(columns=lambda c: t(f"{L.name}.sharing.col.{c}")))
+    st.markdown(t(f"{L.name}.sharing.two", **dict(zip("ab", apart(*r.two.set_index("neuron").output[[1, 2]])))))
     st.subheader(t(f"{L.name}.sharing.alphago"))
     st.table(r.alphago.assign(parameters=r.alphago.parameters.map("{:,}".format))
              .rename(columns=lambda c: t(f"{L.name}.sharing.col.{c}")))
     st.markdown(t(f"{L.name}.sharing.alphago_note", total=f"{r.alphago.parameters.sum():,}", fc=f"{r.alphago_fc:,}"))
 
 
+def shrink(cfg: cv.ShrinkConfig, r: cv.ShrinkResult, side) -> None:
+    """The picture, subsampled and pooled, their shapes; the sun before and after; receptive fields growing."""
+    shape, sun = r.shapes.set_index("view"), r.sun.set_index("view")
+    side.metric(t(f"{L.name}.shrink.m_channels"), int(shape.channels["pooled"]))
+    numbers, figure = page.lead()
+    dims = {v: {"h": int(shape.height[v]), "w": int(shape.width[v]), "c": int(shape.channels[v]),
+                "n": f"{shape.numbers[v]:,}"} for v in cv.shrink.VIEWS}  # read off the tensors
+    pool = t(f"{L.name}.shrink.kind.{cfg.pool}")
+    numbers.info(sentences(
+        t(f"{L.name}.shrink.shapes", f=cfg.factor, pool=pool, **{v[0] + k: x for v, d in dims.items() for k, x in d.items()}),
+        t(f"{L.name}.shrink.sun" if sun.pixels["subsampled"] else f"{L.name}.shrink.sun_gone", a=int(sun.pixels["original"]),
+          pa=f"{sun.share['original']:.1%}", b=int(sun.pixels["subsampled"]), pb=f"{sun.share['subsampled']:.1%}"),
+        *([t(f"{L.name}.shrink.mixed_{cfg.pool}", m=r.mixed, total=dims["pooled"]["h"] * dims["pooled"]["w"])]
+          if r.mixed else [])))
+    pic = r.views.pivot_table(index=["view", "row", "col"], columns="channel", values="value").reset_index()
+    pic["hex"] = ["#%02x%02x%02x" % tuple(round(255 * v) for v in rgb) for rgb in pic[list(cv.CHANNELS)].values]
+    with figure, charts.narrow(22):
+        for col, name in zip(st.columns(3), cv.shrink.VIEWS):
+            with col:
+                charts.show(charts.cells(pic[pic.view == name], "hex", height=200, title=t(
+                    f"{L.name}.shrink.view.{name}", f=cfg.factor, pool=pool, **dims[name])), None, name)
+        charts.show_csv(r.views, "views")
+    g = r.growth.assign(kind=names(r.growth.kind.str.replace(" ", "_"), f"{L.name}.shrink.growth_kind"))
+    with charts.narrow(50):
+        charts.show(charts.lines(g, "depth", "measured", "kind", points=True, integer_x=True, log_y=True, height=240,
+                                 title=t(f"{L.name}.shrink.growth"), x_title=t(f"{L.name}.shrink.x_depth"),
+                                 y_title=t(f"{L.name}.shrink.y_field")), r.growth, "receptive_field_growth")
+    st.caption(t(f"{L.name}.shrink.growth_note"))
+
+
 page.header(L)
 presets(L)
-page.open_tab(L, run, {"channels": channels, "field": field, "overlap": overlap, "sharing": sharing}, intro=INTRO)
+page.open_tab(L, run, {"channels": channels, "field": field, "overlap": overlap, "sharing": sharing, "shrink": shrink},
+              intro=INTRO)
 page.takeaway(L)

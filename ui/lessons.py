@@ -232,21 +232,54 @@ OVERFITTING = Lesson("overfitting", "1–2", (
 
 _FIELD = Section("field", cv.FieldConfig, cv.run_field, ("n", "k", "s", "p", "neuron"), prefix="cvf_")
 _OVERLAP = Section("overlap", cv.OverlapConfig, cv.run_overlap, ("k", "s"), prefix="cvo_", budget=("steps",))
-_SHARING = Section("sharing", cv.SharingConfig, cv.run_sharing, ("n", "cin", "filters", "k", "fc"), prefix="cvs_")
+_SHARING = Section("sharing", cv.SharingConfig, cv.run_sharing, ("n", "cin", "filters", "k"), prefix="cvs_")
+_SHRINK = Section("shrink", cv.ShrinkConfig, cv.run_shrink, ("size", "factor", "pool"), prefix="cvd_")
 _CHANNELS = Section("channels", cv.ChannelsConfig, cv.run_channels, ("size", "classes", "label"), prefix="cv_")
 _F = {**_FIELD.defaults(), "cv_tab": "field"}
-CONVOLUTION = Lesson("convolution", "4", (_CHANNELS, _FIELD, _OVERLAP, _SHARING), {
+
+
+def _size(r: cv.FieldResult) -> tuple[str, dict]:  # the side of the tensor conv2d returned
+    return f"o{r.conv_out}", {"conv": r.conv_out, "out": r.out}
+
+
+def _border(r: cv.OverlapResult) -> tuple[str, dict]:  # how often the chosen stride's detector is right on borders
+    acc = r.accuracy.set_index(["stride", "place"]).accuracy
+    s = int(r.accuracy.stride.iloc[0])  # the chosen stride comes first
+    b = float(acc[(s, "border")])
+    return ("lo" if b <= 0.6 else "mid" if b < 0.9 else "hi"), {
+        "s": s, "b": f"{b:.0%}", "i": f"{acc[(s, 'inside')]:.0%}", "one": f"{acc[(1, 'border')]:.0%}"}
+
+
+def _saves(r: cv.SharingResult) -> tuple[str, dict]:  # which step divides the count by more (within 2x: the same)
+    fc, local, conv = r.counts.parameters
+    field, share = fc / local, local / conv
+    kind = "same" if max(field, share) <= 2 * min(field, share) else "field" if field > share else "sharing"
+    return kind, {"field": f"{field:,.0f}", "share": f"{share:,.0f}"}
+
+
+def _pooled(r: cv.ShrinkResult) -> tuple[str, dict]:  # the pooled tensor's side and channels
+    h, c = r.shapes.set_index("view").loc["pooled", ["height", "channels"]]
+    return f"s{h}c{c}", {"h": int(h), "c": int(c)}
+
+
+CONVOLUTION = Lesson("convolution", "4", (_CHANNELS, _FIELD, _OVERLAP, _SHARING, _SHRINK), {
     "channels": {**_CHANNELS.defaults(), "cv_tab": "channels"},
     "one_hot": {**_CHANNELS.defaults(), "cv_tab": "channels", "cv_classes": 10, "cv_label": 7},
     "slide": {**_F, "cvf_neuron": 1},  # 3 x 3, stride 1: neighbours share 2 columns
     "stride2": {**_F, "cvf_s": 2, "cvf_neuron": 0},  # they share 1 column
-    "stride3": {**_OVERLAP.defaults(), "cv_tab": "overlap"},  # 3 x 3, stride 3: no overlap, patterns on borders missed
     "padding": {**_F, "cvf_p": 1},  # 7 x 7 in, 7 x 7 out
+    "out_size": {**_F, "cvf_s": 2, "cvf_p": 1, "cvf_neuron": 0},  # floor((7 + 2 - 3) / 2) + 1 = 4
+    "stride3": {**_OVERLAP.defaults(), "cv_tab": "overlap"},  # 3 x 3, stride 3: no overlap, patterns on borders missed
     "sharing": {**_SHARING.defaults(), "cv_tab": "sharing"},  # the notes' 100 x 100 x 3 image
-    "alphago": {"cv_tab": "sharing", "cvs_n": 19, "cvs_cin": 48, "cvs_filters": 192, "cvs_k": 5, "cvs_fc": 361},
-}, tab_key="cv_tab", moments={"channels": Moment(1), "one_hot": Moment(1, core=False), "slide": Moment(1.5),
-                              "stride2": Moment(1), "stride3": Moment(1.5), "padding": Moment(1, core=False),
-                              "sharing": Moment(1.5), "alphago": Moment(1, core=False)})
+    "subsample": {**_SHRINK.defaults(), "cv_tab": "shrink"},  # 32 x 32 x 3 -> 16 x 16 x 3, either way
+    "alphago": {"cv_tab": "sharing", "cvs_n": 19, "cvs_cin": 48, "cvs_filters": 192, "cvs_k": 5},
+}, tab_key="cv_tab", questions={"out_size": Question("size", ("o3", "o4", "o5", "o7"), _size),
+                                "stride3": Question("border", ("hi", "mid", "lo"), _border),
+                                "sharing": Question("saves", ("field", "sharing", "same"), _saves),
+                                "subsample": Question("pooled", ("s16c3", "s16c1", "s8c3"), _pooled)},
+   moments={"channels": Moment(1), "one_hot": Moment(1, core=False), "slide": Moment(1, core=False),
+            "stride2": Moment(1, core=False), "padding": Moment(1, core=False), "out_size": Moment(1.5),
+            "stride3": Moment(1.5), "sharing": Moment(1.5), "subsample": Moment(1), "alphago": Moment(1, core=False)})
 
 _POOL = Section("pool", pl.PoolingConfig, pl.run_pooling,
                 ("task", "pool_a", "pool_b", "n_conv", "channels", "kernel", "epochs", "lr"), prefix="cnn_",

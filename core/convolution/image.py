@@ -17,13 +17,22 @@ from core.lab import Progress, generator, param, report, seed_param, validate
 CHANNELS = ("R", "G", "B")
 
 
+def _grid(size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    t = torch.linspace(0, 1, size)
+    return t.view(-1, 1).expand(size, size), t.view(1, -1).expand(size, size)  # (H, W) row and column in [0, 1]
+
+
+def sun(size: int) -> torch.Tensor:
+    """(H, W) bool: the picture's sun, a disc of radius 0.16 of the side."""
+    row, col = _grid(size)
+    return (row - 0.25) ** 2 + (col - 0.72) ** 2 < 0.16 ** 2
+
+
 def picture(size: int) -> torch.Tensor:
     """A size x size colour picture in [0, 1]: (3, H, W). A blue sky getting lighter, a yellow sun, green grass."""
-    t = torch.linspace(0, 1, size)
-    row, col = t.view(-1, 1).expand(size, size), t.view(1, -1).expand(size, size)
+    row, col = _grid(size)
     img = torch.stack([0.35 + 0.4 * row, 0.55 + 0.35 * row, torch.ones(size, size)])  # sky
-    sun = (row - 0.25) ** 2 + (col - 0.72) ** 2 < 0.16 ** 2
-    img[:, sun] = torch.tensor([1.0, 0.85, 0.1]).view(3, 1)
+    img[:, sun(size)] = torch.tensor([1.0, 0.85, 0.1]).view(3, 1)
     grass = row > 0.7 + 0.08 * torch.sin(6 * col)
     img[:, grass] = torch.tensor([0.15, 0.6, 0.2]).view(3, 1)
     return img

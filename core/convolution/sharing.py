@@ -1,7 +1,10 @@
-"""Parameter sharing and what it saves; receptive fields growing through layers; subsampling; AlphaGo's layers.
+"""What receptive fields and parameter sharing each save; AlphaGo's layers.
 
-Parameter counts are sum(p.numel()) of real torch.nn modules, built on the "meta" device: shapes without memory,
-so a 30-million-weight fully connected layer costs nothing to count.
+Three layers compute the same outputs (n x n positions x `filters` channels, zero padding k // 2 as AlphaGo uses):
+fully connected (every neuron sees the whole input), local fields without sharing (every neuron sees only its
+k x k x C_in field, with weights of its own: the notes' observation 1), and the convolution (all positions share
+one filter per output channel: observation 2). Counts are sum(p.numel()) of the modules built on the "meta"
+device: shapes without memory, so a layer of billions of weights costs nothing to count.
 """
 from __future__ import annotations
 
@@ -16,13 +19,36 @@ from core.convolution.image import grey, picture
 from core.lab import Progress, generator, param, report, seed_param, validate
 
 META = torch.device("meta")
-DEPTHS = range(1, 6)  # stacked 3 x 3 layers for the receptive-field chart
-GROWTH = ("stride 1", "stride 2", "pool 2")  # each 3 x 3 layer alone / with stride 2 / followed by 2 x 2 max pooling
+LAYERS = ("fully connected", "local fields", "convolution")
 
 
 def count(module: nn.Module) -> int:
     """Its parameters: sum of numel over module.parameters()."""
     return sum(p.numel() for p in module.parameters())
+
+
+class LocalFields(nn.Module):
+    """Receptive fields without sharing (a "locally connected" layer): like nn.Conv2d with zero padding k // 2,
+    but every output position has k x k x C_in weights and a bias of its own for each output channel. Tie all
+    positions' weights together and it is the convolution (tests/test_convolution.py checks it)."""
+
+    def __init__(self, cin: int, filters: int, k: int, side: int, device: torch.device | None = None):
+        super().__init__()
+        self.k, self.side = k, side
+        self.weight = nn.Parameter(torch.empty(side * side, filters, cin * k * k, device=device))  # (P, F, C_in*k*k)
+        self.bias = nn.Parameter(torch.empty(side * side, filters, device=device))  # (P, F)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, C_in, n, n) -> (B, F, n, n), k odd
+        fields = F.unfold(x, self.k, padding=self.k // 2)  # (B, C_in*k*k, P): every position's field, flattened
+        out = torch.einsum("bcp,pfc->bfp", fields, self.weight) + self.bias.T  # (B, F, P): each its own weights
+        return out.view(x.shape[0], -1, self.side, self.side)
+
+
+def three_layers(n: int, cin: int, filters: int, k: int, device: torch.device = META) -> dict[str, nn.Module]:
+    """The three layers from an n x n x cin input to n x n x filters outputs: {LAYERS name: module}."""
+    return {"fully connected": nn.Linear(n * n * cin, n * n * filters, device=device),
+            "local fields": LocalFields(cin, filters, k, n, device=device),
+            "convolution": nn.Conv2d(cin, filters, k, padding=k // 2, device=device)}
 
 
 def alphago(filters: int = 192, layers: int = 13) -> pd.DataFrame:
@@ -42,46 +68,14 @@ def alphago(filters: int = 192, layers: int = 13) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def receptive_field(depth: int, kind: str) -> int:
-    """The receptive field's side after `depth` 3 x 3 layers, measured: the input pixels whose gradient reaches
-    the centre output neuron of a stack of all-ones convolutions (autograd, not a formula). Pooling is measured
-    as average pooling: the same 2 x 2 windows, but every input of a window gets gradient (max pooling passes it
-    to the largest one only, though any of them could have been the largest)."""
-    side = 2 * receptive_formula(depth, kind) + 1
-    x = torch.zeros(1, 1, side, side, requires_grad=True)
-    h = x
-    for _ in range(depth):
-        h = F.conv2d(h, torch.ones(1, 1, 3, 3), stride=2 if kind == "stride 2" else 1)
-        if kind == "pool 2":
-            h = F.avg_pool2d(h, 2)
-    h[0, 0, h.shape[2] // 2, h.shape[3] // 2].backward()
-    touched = (x.grad[0, 0] != 0).any(0).nonzero()
-    return int(touched.max() - touched.min() + 1)
-
-
-def receptive_formula(depth: int, kind: str) -> int:
-    """The same in closed form: each layer adds (k - 1) * jump; jump (the input pixels between neighbouring
-    neurons) doubles with stride 2, and a 2 x 2 pool adds (2 - 1) * jump and doubles it."""
-    size, jump = 1, 1
-    for _ in range(depth):
-        size += 2 * jump
-        if kind == "stride 2":
-            jump *= 2
-        elif kind == "pool 2":
-            size += jump
-            jump *= 2
-    return size
-
-
 @dataclass(frozen=True)
 class SharingConfig:
-    """The sizes of one layer: input side and channels, filters and kernel, fully connected neurons."""
+    """The sizes of one layer: input side and channels, filters and kernel."""
 
     n: int = param(100, lo=4, hi=256, step=1)  # input side (the notes: 100 x 100)
     cin: int = param(3, lo=1, hi=64, step=1)  # input channels (RGB: 3; AlphaGo: 48)
-    filters: int = param(64, lo=1, hi=256, step=1)
-    k: int = param(3, options=(1, 3, 5, 7))
-    fc: int = param(1000, lo=1, hi=4096, step=1)  # neurons of the fully connected layer compared
+    filters: int = param(64, lo=1, hi=256, step=1)  # output channels
+    k: int = param(3, options=(1, 3, 5, 7))  # odd: padding k // 2 keeps the output n x n
     seed: int = seed_param()  # the shared filter of the two-neuron demo
 
     def __post_init__(self):
@@ -90,34 +84,28 @@ class SharingConfig:
 
 @dataclass(frozen=True)
 class SharingResult:
-    """Counts from real modules, one filter on two patches, receptive-field growth, subsampling vs pooling."""
+    """Counts from the three layers, one filter on two patches, AlphaGo's layers."""
 
-    counts: pd.DataFrame  # layer (fully connected / convolution), parameters, formula
+    counts: pd.DataFrame  # layer (LAYERS), neurons, per_neuron (weights + bias each neuron uses), parameters, formula
     two: pd.DataFrame  # neuron (1 / 2), row, col, output: the same filter on two patches of the picture
-    growth: pd.DataFrame  # kind, depth, measured, formula
-    shrink: pd.DataFrame  # view (original / subsampled / pooled), row, col, value
     alphago: pd.DataFrame  # layer, output, parameters
     alphago_fc: int  # a fully connected layer from 19x19x48 to 19x19x192
 
 
 def run_sharing(cfg: SharingConfig = SharingConfig(), progress: Progress | None = None) -> SharingResult:
-    """Count, compare, measure."""
-    fc = nn.Linear(cfg.n * cfg.n * cfg.cin, cfg.fc, device=META)
-    conv = nn.Conv2d(cfg.cin, cfg.filters, cfg.k, device=META)
-    counts = pd.DataFrame({"layer": ["fully connected", "convolution"], "parameters": [count(fc), count(conv)],
-                           "formula": [f"{cfg.n}·{cfg.n}·{cfg.cin}·{cfg.fc} + {cfg.fc}",
-                                       f"{cfg.k}·{cfg.k}·{cfg.cin}·{cfg.filters} + {cfg.filters}"]})
+    """Count the three layers, apply one shared filter to two patches, list AlphaGo's layers."""
+    n, cin, f, k = cfg.n, cfg.cin, cfg.filters, cfg.k
+    neurons = n * n * f  # the same outputs for all three layers
+    formula = {"fully connected": f"({n}·{n}·{f}) · ({n}·{n}·{cin} + 1)",
+               "local fields": f"({n}·{n}·{f}) · ({k}·{k}·{cin} + 1)",
+               "convolution": f"{f} · ({k}·{k}·{cin} + 1)"}
+    per = {"fully connected": n * n * cin + 1, "local fields": k * k * cin + 1, "convolution": k * k * cin + 1}
+    counts = pd.DataFrame([{"layer": name, "neurons": neurons, "per_neuron": per[name], "parameters": count(m),
+                            "formula": formula[name]} for name, m in three_layers(n, cin, f, k).items()])
     img = grey(picture(16))  # (16, 16)
     w = torch.randn(3, 3, generator=generator(cfg.seed))  # one 3 x 3 filter, shared by both neurons
     two = pd.DataFrame([{"neuron": i + 1, "row": r, "col": c, "output": (w * img[r:r + 3, c:c + 3]).sum().item()}
                         for i, (r, c) in enumerate(((2, 3), (11, 8)))])  # a patch of sky and one on the grass
-    growth = pd.DataFrame([{"kind": kind, "depth": d, "measured": receptive_field(d, kind),
-                            "formula": receptive_formula(d, kind)} for kind in GROWTH for d in DEPTHS])
-    big = picture(32)
-    views = {"original": grey(big), "subsampled": grey(big)[::2, ::2], "pooled": F.max_pool2d(grey(big)[None], 2)[0]}
-    shrink = pd.concat([pd.DataFrame({"view": name, "row": torch.arange(v.shape[0]).repeat_interleave(v.shape[1]),
-                                      "col": torch.arange(v.shape[1]).repeat(v.shape[0]), "value": v.flatten()})
-                        for name, v in views.items()], ignore_index=True)
     report(progress, 1.0, [])
-    return SharingResult(counts=counts, two=two, growth=growth, shrink=shrink, alphago=alphago(),
+    return SharingResult(counts=counts, two=two, alphago=alphago(),
                          alphago_fc=count(nn.Linear(19 * 19 * 48, 19 * 19 * 192, device=META)))
