@@ -117,7 +117,7 @@ def overlap(cfg: cv.OverlapConfig, r: cv.OverlapResult, side) -> None:
                         r.positions, "positions")
         with right, charts.narrow(26):
             charts.show(charts.grouped_bars(a, "net", "accuracy", "place", text="txt", y_title=tr("overlap.y_acc"),
-                                            x_title="", title=tr("overlap.acc_chart")), r.accuracy, "accuracy")
+                                            x_title=tr("overlap.x_net"), title=tr("overlap.acc_chart")), r.accuracy, "accuracy")
 
 
 def apart(a: float, b: float) -> tuple[str, str]:
