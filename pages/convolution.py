@@ -1,4 +1,6 @@
 """Chapter 4: inside a convolution — channels and one-hot, a sliding receptive field, overlap, sharing, pooling."""
+import math
+
 import streamlit as st
 
 from core import convolution as cv
@@ -140,8 +142,9 @@ def sharing(cfg: cv.SharingConfig, r: cv.SharingResult, side) -> None:
         tr("sharing.share", n=cfg.n, conv=f"{conv:,}", ratio=number(local / conv))))
     layer = names(r.counts.layer.str.replace(" ", "_"), f"{L.name}.sharing.layer")
     with figure, charts.narrow(40):
-        bars = r.counts.assign(layer=layer, txt=r.counts.parameters.map(number))
-        charts.show(charts.grouped_bars(bars, "layer", "parameters", "layer", text="txt", log_y=True, height=220,
+        bars = r.counts.assign(layer=layer, txt=r.counts.parameters.map(number),  # exponents: short axis labels
+                               power=r.counts.parameters.astype(float).map(math.log10))
+        charts.show(charts.grouped_bars(bars, "layer", "power", "layer", text="txt", height=180,
                                         x_title=tr("sharing.col.layer"), y_title=tr("sharing.y_count"),
                                         title=tr("sharing.chart")), r.counts, "parameters")
     st.table(r.counts[["layer", "parameters", "formula"]].assign(layer=layer, parameters=r.counts.parameters.map(
@@ -169,11 +172,11 @@ def shrink(cfg: cv.ShrinkConfig, r: cv.ShrinkResult, side) -> None:
            pa=f"{sun.share['original']:.1%}", b=int(sun.pixels["subsampled"]), pb=f"{sun.share['subsampled']:.1%}"),
         *mixed))
     pic = in_colour(r.views, ["view", "row", "col"])
-    with figure, charts.narrow(22):
+    with figure, charts.narrow(14):  # titles break after their colon
         for col, name in zip(st.columns(3), cv.shrink.VIEWS):
             with col:  # height 400: about square in a third of the page
-                charts.show(charts.cells(pic[pic.view == name], "hex", height=400, title=tr(
-                    f"shrink.view.{name}", f=cfg.factor, pool=pool, **dims[name])), None, name)
+                title = tr(f"shrink.view.{cfg.pool if name == 'pooled' else name}", f=cfg.factor, **dims[name])
+                charts.show(charts.cells(pic[pic.view == name], "hex", height=400, title=title), None, name)
         charts.show_csv(r.views, "views")
     g = r.growth.assign(kind=names(r.growth.kind.str.replace(" ", "_"), f"{L.name}.shrink.growth_kind"))
     with charts.narrow(50):
