@@ -39,6 +39,7 @@ class LocalFields(nn.Module):
         self.bias = nn.Parameter(torch.empty(side * side, filters, device=device))  # (P, F)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, C_in, n, n) -> (B, F, n, n), k odd
+        """Each position's field times that position's own weights."""
         fields = F.unfold(x, self.k, padding=self.k // 2)  # (B, C_in*k*k, P): every position's field, flattened
         out = torch.einsum("bcp,pfc->bfp", fields, self.weight) + self.bias.T  # (B, F, P): each its own weights
         return out.view(x.shape[0], -1, self.side, self.side)
