@@ -44,8 +44,9 @@ def capacity(cfg: of.SweepConfig, r: of.SweepResult, side) -> None:
     m, deepest = r.models.set_index("depth"), int(r.models.depth.max())  # models: the depths that did not diverge
     row = m[m.index <= {"best": r.best_depth, "deepest": deepest}.get(show, show)].iloc[-1]
     numbers, figure = page.lead()
-    numbers.info(t(f"{L.name}.capacity.verdict", best=r.best_depth, bval=m.val_loss[r.best_depth], D=deepest,
-                   dtrain=m.train_loss[deepest], dval=m.val_loss[deepest]))
+    bval, dval = m.val_loss[r.best_depth], m.val_loss[deepest]
+    numbers.info(t(f"{L.name}.capacity.{'verdict' if r.best_depth < deepest else 'verdict_deepest'}", best=r.best_depth,
+                   bval=bval, D=deepest, dtrain=m.train_loss[deepest], dval=dval, more=dval / bval - 1))
     for col, k in zip(numbers.columns(4), ("train_loss", "val_loss", "gap", "best_epoch")):
         col.metric(t(f"{L.name}.m.{k}", d=row.name), number(row[k]) if k != "best_epoch" else str(int(row[k])))
     long = losses(m.reset_index(), "depth")
@@ -114,20 +115,28 @@ def cv_verdict(cfg: of.CVConfig, r: of.CVResult) -> str:
 
 
 def cross_validation(cfg: of.CVConfig, r: of.CVResult, side) -> None:
-    """Chart 5: per-fold validation losses per depth, mean ± std, the k-fold pick vs the best on test."""
+    """Chart 5: per-fold validation losses per depth, mean ± std, the k-fold pick vs the best on test; or (the
+    single view) the first fold alone: one train/validation split and its pick."""
+    single = page.view(L, "cv", "single", side)
     if r.summary.empty:  # every depth diverged: the error above says so
         return
     numbers, figure = page.lead()
+    sel, best, m = (r.single_split_depths[0] if single else r.selected_depth), r.test_best_depth, -(-cfg.n_train // r.k)
+    test = r.summary.set_index("depth").test_loss
+    verdict = (t(f"{L.name}.cv.one_{r.single_outcome}", m=m, n=cfg.n_train, sel=sel, best=best, tsel=test[sel],
+                 tbest=test[best]) if single else cv_verdict(cfg, r))
     with numbers:
-        {"hit": st.success, "near": st.info, "miss": st.warning}[r.outcome](cv_verdict(cfg, r))
-    sel, best = r.selected_depth, r.test_best_depth
+        {"hit": st.success, "near": st.info, "miss": st.warning}[r.judge(sel)](verdict)
     curves = pd.concat([r.summary[["depth", c]].rename(columns={c: "loss"}).assign(curve=t(f"{L.name}.cv.{c}"))
                         for c in ("test_loss", "train_loss")])
-    marks = {t(f"{L.name}.cv.mark_sel", d=sel): sel, t(f"{L.name}.cv.mark_best", d=best): best}
+    marks = {t(f"{L.name}.cv.mark_{'one' if single else 'sel'}", d=sel): sel, t(f"{L.name}.cv.mark_best", d=best): best}
+    pts = r.folds[r.folds.fold == 0] if single else r.folds  # the first fold: what one split sees
+    mean = pts.assign(cv_mean=pts.val_loss, cv_std=0.0) if single else r.summary
     with figure:
-        charts.show(charts.spread(r.folds.rename(columns={"val_loss": "loss"}), r.summary, "depth", "loss", "cv_mean",
-                                  "cv_std", curves=curves, marks=marks, height=360, title=t(f"{L.name}.cv.chart", k=r.k),
-                                  x_title=t(f"{L.name}.x_depth"), y_title=t("common.loss")), r.summary, "cross_validation")
+        charts.show(charts.spread(pts.rename(columns={"val_loss": "loss"}), mean, "depth", "loss", "cv_mean",
+                                  "cv_std", curves=curves, marks=marks, height=360, x_title=t(f"{L.name}.x_depth"),
+                                  title=t(f"{L.name}.cv.chart_one", m=m) if single else t(f"{L.name}.cv.chart", k=r.k),
+                                  y_title=t("common.loss")), pts if single else r.summary, "cross_validation")
 
 
 def reliability(cfg: of.ReliabilityConfig, r: of.ReliabilityResult, side) -> None:
@@ -146,5 +155,5 @@ def reliability(cfg: of.ReliabilityConfig, r: of.ReliabilityResult, side) -> Non
 page.header(L)
 presets(L)
 page.open_tab(L, run, {"capacity": capacity, "remedies": remedies, "cv": cross_validation, "reliability": reliability},
-              skip={"capacity": ("show",)})
+              skip={"capacity": ("show",), "cv": ("single",)})
 page.takeaway(L)

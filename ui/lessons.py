@@ -201,7 +201,14 @@ _LADDER, _BUDGET = ("n_train", "noise", "max_depth"), ("width", "epochs", "lr")
 _SHOW = ("deepest", Param(options=("best", "deepest", 0, 1, 2, 3, 4, 5, 6)))
 _CAPACITY = Section("capacity", of.SweepConfig, of.run_sweep, (*_LADDER, "weight_decay"), prefix="of_",
                     budget=_BUDGET, views={"show": _SHOW}, own_data=("n_train", "noise"))
-_CAP = {**_CAPACITY.defaults(), "of_tab": "capacity"}  # every preset opens the capacity tab
+_REMEDIES = Section("remedies", of.RemedyConfig, of.run_remedies,
+                    (*_LADDER, "data_factor", "weight_decay", "narrow_width", "repeats"), prefix="ofr_", budget=_BUDGET)
+_CV = Section("cv", of.CVConfig, of.run_cv, (*_LADDER, "folds", "leave_one_out"), prefix="ofc_", budget=_BUDGET,
+              views={"single": (False, Param())})  # True: draw only the first fold, one train/validation split
+_RELIABILITY = Section("reliability", of.ReliabilityConfig, of.run_reliability, (*_LADDER, "n_seeds", "folds"),
+                       prefix="ofk_", budget=_BUDGET)
+_CAP = {**_CAPACITY.defaults(), "of_tab": "capacity"}  # the capacity presets open the capacity tab
+_CVS = {**_CV.defaults(), "of_tab": "cv"}
 
 
 def _best_depth(r: of.SweepResult) -> tuple[str, dict]:
@@ -210,25 +217,65 @@ def _best_depth(r: of.SweepResult) -> tuple[str, dict]:
     return bucket, {"d": d, "v": f"{r.models.set_index('depth').val_loss[d]:.3f}"}
 
 
-def _deepest_gap(r: of.SweepResult) -> tuple[str, dict]:
-    row = r.models.iloc[-1]  # the deepest net (one that diverged counts with its last finite losses)
-    return ("train" if row.train_loss < row.val_loss else "val"), {
-        "d": int(row.depth), "tr": f"{row.train_loss:.3f}", "va": f"{row.val_loss:.3f}"}
+def _turn(r: of.SweepResult) -> tuple[str, dict]:  # the deepest net's own training curves, not the capacity curve
+    row = r.models.iloc[-1]
+    last = int(r.history.epoch[r.history.depth == row.depth].max())
+    return ("end" if row.best_epoch == last else "earlier"), {
+        "d": int(row.depth), "e": int(row.best_epoch), "bv": f"{row.best_val_loss:.3f}", "last": last,
+        "v": f"{row.val_loss:.3f}"}
 
 
-_DEPTH = Question("depth", ("d0", "d12", "d34", "d56"), _best_depth)
-_GAP = Question("gap", ("train", "val"), _deepest_gap)
-OVERFITTING = Lesson("overfitting", "1–2", (
-    _CAPACITY,
-    Section("remedies", of.RemedyConfig, of.run_remedies,
-            (*_LADDER, "data_factor", "weight_decay", "narrow_width", "repeats"), prefix="ofr_", budget=_BUDGET),
-    Section("cv", of.CVConfig, of.run_cv, (*_LADDER, "folds", "leave_one_out"), prefix="ofc_", budget=_BUDGET),
-    Section("reliability", of.ReliabilityConfig, of.run_reliability, (*_LADDER, "n_seeds", "folds"), prefix="ofk_",
-            budget=_BUDGET),
-), {"just_right": {**_CAP, "of_show": "best"}, "overfit": _CAP, "more_data": {**_CAP, "of_n_train": 100},
-    "weight_decay": {**_CAP, "of_weight_decay": 0.01}}, tab_key="of_tab",
-    questions={"just_right": _DEPTH, "overfit": _GAP, "more_data": _GAP, "weight_decay": _GAP},
-    moments={"just_right": Moment(2), "overfit": Moment(2), "more_data": Moment(1.5), "weight_decay": Moment(1)})
+def _memorise(r: of.SweepResult) -> tuple[str, dict]:  # how far below the noise floor the deepest net fits
+    row, floor = r.models.iloc[-1], r.noise_floor
+    kind = "low" if row.train_loss < floor / 4 else "mid" if row.train_loss < floor else "high"
+    return kind, {"d": int(row.depth), "tr": f"{row.train_loss:.3f}", "f": f"{floor:.3f}"}
+
+
+def _best_remedy(r: of.RemedyResult) -> tuple[str, dict]:
+    rest = r.gaps.iloc[1:].set_index("remedy").val_loss  # the four remedies, without "none"
+    best = str(rest.idxmin())
+    return best.replace(" ", "_"), {"r": best, "v": f"{rest[best]:.3f}", "none": f"{r.gaps.val_loss.iloc[0]:.3f}"}
+
+
+def _pick(which: str) -> Callable[[of.CVResult], tuple[str, dict]]:
+    """How far one split's pick ('single': the first fold) or k-fold's ('kfold') lands from the truly best depth."""
+    def measure(r: of.CVResult) -> tuple[str, dict]:
+        sel = r.single_split_depths[0] if which == "single" else r.selected_depth
+        test = r.summary.set_index("depth").test_loss
+        return r.judge(sel), {"sel": sel, "best": r.test_best_depth, "tsel": f"{test[sel]:.3f}",
+                              "tbest": f"{test[r.test_best_depth]:.3f}"}
+    return measure
+
+
+def _often(r: of.ReliabilityResult) -> tuple[str, dict]:
+    hits = r.summary.set_index("method").hits
+    s, k = int(hits["single split"]), int(hits["k-fold"])
+    return ("same" if s == k else "kfold" if k > s else "single"), {"s": s, "k": k, "n": int(r.summary.n.iloc[0])}
+
+
+_PICKED = ("hit", "near", "miss")
+OVERFITTING = Lesson("overfitting", "1–2", (_CAPACITY, _REMEDIES, _CV, _RELIABILITY), {
+    "just_right": {**_CAP, "of_show": "best"},
+    "overfit": _CAP,
+    "more_data": {**_CAP, "of_n_train": 100},  # same budget, 5x the points: the deepest net can no longer memorise
+    "weight_decay": {**_CAP, "of_weight_decay": 0.01},
+    "remedies": {**_REMEDIES.defaults(), "of_tab": "remedies"},  # chapter 2: more data, or constrain the model
+    "single_split": {**_CVS, "ofc_single": True},  # the notes: split the training data into training + validation
+    "kfold": _CVS,  # ... then k-fold (same run: only the view changes)
+    "leave_one_out": {**_CVS, "ofc_leave_one_out": True},  # ... and leave-one-out
+    "reliability": {**_RELIABILITY.defaults(), "of_tab": "reliability"},
+}, tab_key="of_tab",
+    questions={"just_right": Question("depth", ("d0", "d12", "d34", "d56"), _best_depth),
+               "overfit": Question("turn", ("end", "earlier"), _turn),
+               "more_data": Question("memorise", ("low", "mid", "high"), _memorise),
+               "remedies": Question("remedy", ("more_data", "weight_decay", "simpler_family", "early_stopping"),
+                                    _best_remedy),
+               "single_split": Question("single", _PICKED, _pick("single")),
+               "kfold": Question("kfold", _PICKED, _pick("kfold")),
+               "reliability": Question("often", ("single", "kfold", "same"), _often)},
+    moments={"just_right": Moment(1.5), "overfit": Moment(1.5), "more_data": Moment(1),
+             "weight_decay": Moment(1, core=False), "remedies": Moment(1.5), "single_split": Moment(1),
+             "kfold": Moment(1), "leave_one_out": Moment(1, core=False), "reliability": Moment(1)})
 
 _FIELD = Section("field", cv.FieldConfig, cv.run_field, ("n", "k", "s", "p", "neuron"), prefix="cvf_")
 _OVERLAP = Section("overlap", cv.OverlapConfig, cv.run_overlap, ("k", "s"), prefix="cvo_", budget=("steps",))

@@ -35,6 +35,7 @@ class SweepResult:
     truth: pd.DataFrame      # x, y: the noiseless curve (no rows for your own data)
     best_depth: int          # capacity with the lowest final validation loss
     diverged: bool
+    noise_floor: float = float("nan")  # noise**2, the loss no model can beat on new points (nan: your own data)
 
 
 def _summary(epochs: list[int], tr: torch.Tensor, va: torch.Tensor, ok: torch.Tensor,
@@ -86,4 +87,5 @@ def run_sweep(cfg: SweepConfig = SweepConfig(), progress: Progress | None = None
     if progress is not None:
         progress(1.0, history)
     truth = pd.DataFrame({"x": grid.tolist(), "y": true_curve(grid).tolist()} if points is None else {"x": [], "y": []})
-    return SweepResult(history, models, fits, seen, truth, best, bool(models.diverged.any()) or len(models) < C)
+    return SweepResult(history, models, fits, seen, truth, best, bool(models.diverged.any()) or len(models) < C,
+                       cfg.noise ** 2 if points is None else float("nan"))
