@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 TARGETS = {
     ("gradient_descent", "run"): (0.5, 0.1, None),
     ("activations", "piece"): (None, 0.1, None), ("activations", "fit"): (1.5, 0.1, 0.3),
-    ("overfitting", "capacity"): (3.0, 0.15, 0.5), ("overfitting", "remedies"): (None, 0.15, 0.5),
-    ("overfitting", "cv"): (5.0, 0.15, 0.5), ("overfitting", "reliability"): (None, 0.15, None),
+    ("overfitting", "capacity"): (3.0, 0.15, 0.5), ("overfitting", "remedies"): (3.0, 0.15, 0.5),
+    ("overfitting", "cv"): (3.0, 0.15, 0.5), ("overfitting", "reliability"): (3.0, 0.15, None),
     ("critical_points", "point"): (1.0, 0.1, None), ("critical_points", "escape"): (1.0, 0.1, None),
     ("critical_points", "network"): (5.0, 0.1, None),
     ("convolution", "channels"): (0.3, 0.1, None), ("convolution", "field"): (0.3, 0.1, None),
