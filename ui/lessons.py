@@ -257,7 +257,7 @@ _PICKED = ("hit", "near", "miss")
 OVERFITTING = Lesson("overfitting", "1–2", (_CAPACITY, _REMEDIES, _CV, _RELIABILITY), {
     "just_right": {**_CAP, "of_show": "best"},
     "overfit": _CAP,
-    "more_data": {**_CAP, "of_n_train": 100},  # same budget, 5x the points: the deepest net can no longer memorise
+    "more_data": {**_CAP, "of_n_train": 100},  # same budget, 5x the points: the deepest net fits nearer the noise floor
     "weight_decay": {**_CAP, "of_weight_decay": 0.01},
     "remedies": {**_REMEDIES.defaults(), "of_tab": "remedies"},  # chapter 2: more data, or constrain the model
     "single_split": {**_CVS, "ofc_single": True},  # the notes: split the training data into training + validation
