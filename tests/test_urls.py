@@ -72,12 +72,13 @@ LEGACY = json.loads((ROOT / "tests" / "legacy_links.json").read_text(encoding="u
 @pytest.mark.parametrize("entry", LEGACY, ids=[e["preset"] for e in LEGACY])
 def test_todays_preset_links_open_the_same_configs(entry):
     """Links made by the app before the one-declaration refactor (every preset, both languages). A setting added
-    since (e.g. the LSTM's recurrent scale) is not in an old link: it opens at that setting's default."""
+    since (e.g. the LSTM's recurrent scale) is not in an old link: it opens at that setting's default; a section added
+    since (e.g. pooling's spatial transformer tab) opens at its defaults, with the link's seed."""
     url = urlsplit(entry["link"])
     lesson = lesson_named(url.path.strip("/"))
     configs = link_configs(lesson, parse_qs(url.query, keep_blank_values=True))
     for name, cfg in configs.items():
-        old, now, new = entry["configs"][name], dataclasses.asdict(cfg), defaults(type(cfg))
+        old, now, new = entry["configs"].get(name, {"seed": cfg.seed}), dataclasses.asdict(cfg), defaults(type(cfg))
         assert {k: now[k] for k in old} == old and {k: now[k] for k in now if k not in old} == {
             k: new[k] for k in now if k not in old}
 
