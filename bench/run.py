@@ -30,7 +30,7 @@ TARGETS = {
     ("convolution", "channels"): (0.3, 0.1, None), ("convolution", "field"): (0.3, 0.1, None),
     ("convolution", "overlap"): (3.0, 0.1, None), ("convolution", "sharing"): (0.3, 0.1, None),
     ("convolution", "shrink"): (0.5, 0.1, None),
-    ("pooling", "pool"): (3.0, 0.15, 0.5), ("pooling", "inv"): (5.0, 0.15, None),
+    ("pooling", "pool"): (3.0, 0.15, 0.5), ("pooling", "inv"): (5.0, 0.15, None), ("pooling", "stn"): (3.0, 0.15, 0.5),
     ("rnn_gradients", "flow"): (0.2, 0.15, None), ("rnn_gradients", "clip"): (None, 0.15, None),
     ("rnn_gradients", "adding"): (4.0, 0.15, 0.5), ("rnn_gradients", "echo"): (None, 0.15, None),
 }

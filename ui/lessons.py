@@ -334,6 +334,10 @@ _POOL = Section("pool", pl.PoolingConfig, pl.run_pooling,
 _INV = Section("inv", pl.InvarianceConfig, pl.run_invariance, ("max_angle", "min_scale", "max_scale", "epochs"),
                prefix="cnn_", keys={"max_angle": "cnn_angle", "epochs": "cnn_inv_epochs"},
                views={"show_aug": (True, Param())})
+# the transformer tab draws the rotation tab's plain and augmented nets beside its own (the same cached run when
+# their settings match), so it has keys of its own: moving its sliders never changes the rotation tab
+_STN = Section("stn", pl.TransformerConfig, pl.run_transformer, ("train_on", "max_angle", "min_scale", "max_scale"),
+               prefix="stn_", keys={"max_angle": "stn_angle"})
 _INV_DEF = {k: v for k, v in _INV.defaults().items() if k != "cnn_show_aug"}
 
 
@@ -343,14 +347,29 @@ def _higher(r) -> tuple[str, dict]:
     return ("same" if abs(a - b) <= 2 else "A" if a > b else "B"), {"a": f"{a:.1f}", "b": f"{b:.1f}"}
 
 
-_HIGHER = Question("higher", ("A", "B", "same"), _higher)
+def _takes_back(r) -> tuple[str, dict]:
+    """A third or more of a warp taken back counts (the run's own slope, pl.TransformerResult.undone)."""
+    turn, zoom = (r.undone.get(w, 0.0) >= 1 / 3 for w in ("rotation", "scale"))
+    kind = "both" if turn and zoom else "turn" if turn else "zoom" if zoom else "neither"
+    return kind, {k: f"{100 * r.undone.get(w, 0.0):.0f}" for k, w in (("turn", "rotation"), ("zoom", "scale"))}
 
-POOLING = Lesson("pooling", "4", (_POOL, _INV), {
-    "what": {**_POOL.defaults(), "cnn_tab": "pool"}, "where": {**_POOL.defaults(), "cnn_task": "where", "cnn_tab": "pool"},
+
+_HIGHER = Question("higher", ("A", "B", "same"), _higher)
+_BACK_WARP = Question("takes_back", ("turn", "zoom", "both", "neither"), _takes_back)
+
+POOLING = Lesson("pooling", "4", (_POOL, _INV, _STN), {
+    "what": {**_POOL.defaults(), "cnn_tab": "pool"},
+    "max_avg": {**_POOL.defaults(), "cnn_pool_b": "avg", "cnn_tab": "pool"},  # max usually a few points higher here
+    "where": {**_POOL.defaults(), "cnn_task": "where", "cnn_tab": "pool"},
     "rotated": {**_INV_DEF, "cnn_show_aug": False, "cnn_tab": "inv"},
     "augmented": {**_INV_DEF, "cnn_show_aug": True, "cnn_tab": "inv"},
-}, tab_key="cnn_tab", questions={"what": _HIGHER, "where": _HIGHER},
-   moments={"what": Moment(2), "where": Moment(2), "rotated": Moment(1.5), "augmented": Moment(1.5)})
+    "stn_upright": {**_STN.defaults(), "stn_train_on": "upright", "cnn_tab": "stn"},  # nothing to take back
+    "stn": {**_STN.defaults(), "cnn_tab": "stn"},  # trained on the augmented net's warped copies
+}, tab_key="cnn_tab", questions={"what": _HIGHER, "max_avg": _HIGHER, "where": _HIGHER, "stn_upright": _BACK_WARP,
+                                 "stn": _BACK_WARP},
+   moments={"what": Moment(1.5), "max_avg": Moment(1, core=False), "where": Moment(1.5),
+            "rotated": Moment(1, core=False), "augmented": Moment(1), "stn_upright": Moment(1, core=False),
+            "stn": Moment(1.5)})
 
 _FLOW, _CLIP, _ADD = rg.FlowConfig(), rg.ClipConfig(), rg.AddingConfig()
 
