@@ -26,7 +26,7 @@ def named(df: pd.DataFrame) -> pd.DataFrame:
 
 @cached_run
 def run(cfg):
-    """One cached run per distinct config (pooling or invariance): the defaults train once for the class."""
+    """One cached run per distinct config (pooling, invariance or transformer): the defaults train once for the class."""
     curve = lambda f: charts.lines(named(f), "epoch", "accuracy", "net", dash="split",  # noqa: E731
                                    title=t(f"{L.name}.accuracy_chart"), y_title=t(f"{L.name}.accuracy_y"), points=False)
     with turn():
@@ -124,11 +124,11 @@ def stn(cfg, r, side) -> dict:
         warp_charts(named(both), "transformer", base.diverged + r.diverged)
     for col, w in zip(numbers.columns(2), back):
         col.metric(t(f"{L.name}.stn.m_{w}"), back[w])
-    for col, w in zip(st.columns(2), back):
+    for col, w, at in zip(st.columns(2), back, (0.0, 1.0)):
         u = r.undo[r.undo.warp == w]  # the transformer's line and the diagonal of taking all of it back
         lines = pd.concat([u.assign(net=t(f"{L.name}.model.stn")), u.assign(back=u.value, net=t(f"{L.name}.stn.all"))])
         with col:
-            charts.show(charts.lines(lines, "value", "back", "net", dash="net", title=t(f"{L.name}.stn.{w}_chart"),
+            charts.show(charts.lines(lines, "value", "back", "net", dash="net", title=t(f"{L.name}.stn.{w}_chart"), marker_x=at,
                                      x_title=t(f"{L.name}.inv.{w}_x"), y_title=t(f"{L.name}.stn.{w}_y"),
                                      rule_y=0.0 if w == "rotation" else 1.0, rule_label=t(f"{L.name}.stn.none")),
                         u, f"takes_back_{w}")
