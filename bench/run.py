@@ -33,6 +33,7 @@ TARGETS = {
     ("pooling", "pool"): (3.0, 0.15, 0.5), ("pooling", "inv"): (5.0, 0.15, None), ("pooling", "stn"): (3.0, 0.15, 0.5),
     ("rnn_gradients", "flow"): (0.2, 0.15, None), ("rnn_gradients", "clip"): (None, 0.15, None),
     ("rnn_gradients", "adding"): (4.0, 0.15, 0.5), ("rnn_gradients", "echo"): (None, 0.15, None),
+    ("rnn_gradients", "memory"): (1.0, 0.15, None),
 }
 
 

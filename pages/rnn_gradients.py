@@ -1,4 +1,4 @@
-"""Chapter 5: gradients through time in an RNN vs an LSTM, clipping, long memory, Elman vs Jordan."""
+"""Chapter 5: gradients through time in an RNN vs an LSTM, clipping, long memory, Elman vs Jordan, the memory cell."""
 import math
 
 import pandas as pd
@@ -55,8 +55,10 @@ def flow(cfg, r, side) -> dict:
     charts.show(charts.lines(named(r.cell, "path"), "t", "log10_norm", "path", title=t(f"{L.name}.flow.cell_chart"),
                              x_title=t(f"{L.name}.flow.x"), y_title=t(f"{L.name}.flow.cell_y"), flag="exploded",
                              flag_label=t(f"{L.name}.exploded")), r.cell, "lstm_cell_path")
+    lo, mid, hi = r.forget_products
     st.markdown(t(f"{L.name}.flow.cell_note", cell=ratio(r.cell_ratio), full=ratio(r.full_cell_ratio), f=r.forget_mean,
-                  n=cfg.T - 1, fpow=f"{r.forget_mean ** (cfg.T - 1):.1e}", scale=cfg.lstm_scale,
+                  n=cfg.T - 1, fpow=f"{r.forget_mean ** (cfg.T - 1):.1e}", scale=cfg.lstm_scale, lo=f"{lo:.1e}",
+                  mid=f"{mid:.1e}", hi=f"{hi:.1e}",
                   verdict=t(f"{L.name}.flow.cell_{'explodes' if r.full_cell_ratio > 1e2 else 'holds'}")))
     sweeps = (r.rnn_sweep, r.lstm_sweep, r.lstm_scale_sweep)
     both = pd.concat([sw.log10_norm for sw in sweeps])
@@ -69,7 +71,14 @@ def flow(cfg, r, side) -> dict:
                                        z_title=t(f"{L.name}.flow.y"), z_domain=(both.min(), both.max())), sweep, f"sweep_{key}")
     if any(sw.exploded.any() or sw.vanished.any() for sw in sweeps):
         st.caption(t(f"{L.name}.flow.sweep_extremes"))
-    return dict(lstm_ratio=ratio(r.lstm_ratio))
+    cross, n = rg.crossing(r), cfg.T - 1
+    now = (t(f"{L.name}.flow.now_below", scale=cfg.rnn_scale, n=n, bound=f"{cfg.rnn_scale ** n:.1e}",
+             ratio=ratio(r.rnn_ratio)) if cfg.rnn_scale < 1 else
+           t(f"{L.name}.flow.now_above", scale=cfg.rnn_scale, ratio=ratio(r.rnn_ratio)))
+    grows = (t(f"{L.name}.flow.grows_at", below=cross[0], above=cross[1], r_below=ratio(rg.sweep_ratio(r, cross[0])),
+               r_above=ratio(rg.sweep_ratio(r, cross[1]))) if cross else
+             t(f"{L.name}.flow.grows_never", top=rg.SWEEP_SCALES[-1]))
+    return dict(lstm_ratio=ratio(r.lstm_ratio), fbias=cfg.forget_bias, n=n, now=now, grows=grows, T=cfg.T)
 
 
 def clip(cfg, r, side) -> dict:
@@ -122,10 +131,12 @@ def adding(cfg, r, side) -> dict:
     charts.show(charts.lines(named(r.gates, "gate"), "t", "value", "gate", title=t(f"{L.name}.adding.gates_chart"),
                              x_title=t(f"{L.name}.flow.x"), y_title=t(f"{L.name}.adding.gate_y"),
                              marker_x=r.sequence.t[r.sequence.marker > 0].tolist()), r.gates, "lstm_gates")
-    return dict(forget=rg.forget_between_marks(r))
+    g = rg.gate_story(r)
+    return g | dict(units=cfg.hidden, keep=f"{g['keep']:.0%}",
+                    inputs=t(f"{L.name}.adding.input_{'higher' if g['in_marks'] > g['in_else'] else 'not_higher'}", **g))
 
 
-def echo(cfg, r, side) -> None:
+def echo(cfg, r, side) -> dict:
     """Elman feeds back its hidden state, Jordan its output: which can echo a bit."""
     side.metric(t(f"{L.name}.echo.m_elman"), f"{r.elman_loss:.3g}")
     side.metric(t(f"{L.name}.echo.m_jordan"), f"{r.jordan_loss:.3g}")
@@ -138,8 +149,45 @@ def echo(cfg, r, side) -> None:
     charts.show(charts.lines(named(r.history, "model"), "step", "loss", "model", title=t(f"{L.name}.echo.chart"),
                              x_title=t("common.step"), y_title=t(f"{L.name}.echo.y"), rule_y=rg.ECHO_BASELINE,
                              rule_label=t(f"{L.name}.echo.chance")), r.history, "echo_loss")
+    verdict = rg.echo_verdict(r)
+    return dict(delay=cfg.delay, elman=f"{r.elman_loss:.3g}", jordan=f"{r.jordan_loss:.3g}", chance=f"{rg.ECHO_BASELINE:.3f}",
+                verdict=t(f"{L.name}.echo.jordan_{verdict['jordan']}"))
+
+
+def memory(cfg, r, side) -> dict:
+    """The memory cell step by step: the value it brings to word t, and what the net outputs there, for both sentences."""
+    step = page.view(L, "memory", "step", side)  # replay the two sentences word by word
+    side.metric(t(f"{L.name}.memory.m_acc"), f"{r.accuracy:.0%}")
+    numbers, figure = page.lead()
+    said = {s[0]: " ".join(s) for s in rg.PAIR}  # a sentence is named by its verb: "arrive Taipei on Nov 2nd"
+    word = " / ".join(dict.fromkeys(s[step - 1] for s in rg.PAIR))
+    out = r.outputs[r.outputs.t == step].assign(sentence=lambda d: d.sentence.map(said), shown=lambda d: d.prob.map(
+        "{:.0%}".format), label=lambda d: names(d.label, f"{L.name}.memory.slot"))
+    with figure:
+        charts.show(charts.grouped_bars(out, "label", "prob", "sentence", text="shown", height=220,
+                                        title=t(f"{L.name}.memory.out_chart", t=step, word=word),
+                                        x_title=t(f"{L.name}.memory.slot_axis"), y_title=t(f"{L.name}.memory.prob")),
+                    out, "memory_outputs")
+    top, d = rg.top_labels(r, step), r.apart.set_index(["t", "what"]).distance
+    case = "first" if step == 1 else "same" if top["arrive"][0] == top["leave"][0] else "different"
+    numbers.info(t(f"{L.name}.memory.step_{case}", t=step, word=word, prev=step - 1, d=f"{d.get((step - 1, 'cell'), 0):.2f}",
+                   **{k: t(f"{L.name}.memory.slot.{top[v][0]}") for k, v in (("a", "arrive"), ("b", "leave"))},
+                   pa=f"{top['arrive'][1]:.0%}", pb=f"{top['leave'][1]:.0%}"), icon=":material/memory:")
+    held = r.cell[r.cell.t == step - 1].assign(sentence=lambda f: f.sentence.map(said))  # what word t meets
+    if step > 1:  # before the first word the cell is empty (h_0 = 0): no bars to draw
+        charts.show(charts.grouped_bars(held, "unit", "value", "sentence", height=220, y_title=f"h_{step - 1}",
+                                        title=t(f"{L.name}.memory.cell_chart", t=step, prev=step - 1),
+                                        x_title=t(f"{L.name}.memory.unit")), held, "memory_cell")
+    charts.show(charts.lines(r.apart.assign(what=names(r.apart.what, f"{L.name}.memory.what")), "t", "distance", "what",
+                             title=t(f"{L.name}.memory.apart_chart"), x_title=t(f"{L.name}.memory.t"),
+                             y_title=t(f"{L.name}.memory.apart_y"), marker_x=step, integer_x=True, points=True),
+                r.apart, "memory_apart")
+    two = rg.top_labels(r, 2)
+    a, b = (t(f"{L.name}.memory.slot.{two[v][0]}") for v in ("arrive", "leave"))
+    return dict(hidden=cfg.hidden, a=a, b=b, verdict=t(f"{L.name}.memory.verdict_{'same' if a == b else 'different'}"))
 
 
 page.header(L)
 presets(L)
-page.open_tab(L, run, {"flow": flow, "clip": clip, "adding": adding, "echo": echo})
+page.open_tab(L, run, {"flow": flow, "clip": clip, "adding": adding, "echo": echo, "memory": memory},
+              skip={"memory": ("step",)})

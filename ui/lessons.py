@@ -374,15 +374,54 @@ POOLING = Lesson("pooling", "4", (_POOL, _INV, _STN), {
 _FLOW, _CLIP, _ADD = rg.FlowConfig(), rg.ClipConfig(), rg.AddingConfig()
 
 
-def _back(r) -> tuple[str, dict]:
-    f = r.flow[r.flow.model == "rnn"].set_index("t")
-    first, last = f.grad_norm[f.index.min()], f.grad_norm[f.index.max()]
-    ratio = first / last if last > 0 else float("inf")
-    kind = "larger" if bool(f.exploded.any()) or ratio > 100 else "smaller" if ratio < 0.01 else "similar"
-    return kind, {"ratio": f"{ratio:.2g}", "T": int(f.index.max())}
+def _ratio_kind(ratio: float, exploded: bool = False) -> str:
+    """||dL/dh_1|| / ||dL/dh_T|| in words: below 1/100 it vanished, above 100 (or overflowed) it exploded."""
+    return "larger" if exploded or ratio > 100 else "smaller" if ratio < 0.01 else "similar"
 
 
-_BACK = Question("back", ("smaller", "similar", "larger"), _back)
+def _back(model: str) -> Callable[[Any], tuple[str, dict]]:
+    def measure(r) -> tuple[str, dict]:
+        f = r.flow[r.flow.model == model].set_index("t")
+        first, last = f.grad_norm[f.index.min()], f.grad_norm[f.index.max()]
+        ratio = first / last if last > 0 else float("inf")
+        return _ratio_kind(ratio, bool(f.exploded.any())), {"ratio": f"{ratio:.2g}", "T": int(f.index.max())}
+    return measure
+
+
+def _grows_from(r) -> tuple[str, dict]:  # where the page's own RNN sweep first grows going back (ratio > 1)
+    cross = rg.crossing(r)
+    above = cross[1] if cross else float("inf")
+    kind = "near_one" if above <= 1.25 else "to_two" if above <= 2 else "beyond_two"
+    below = cross[0] if cross else rg.SWEEP_SCALES[-1]
+    return kind, {"T": int(r.flow.t.max()), "below": below, "r_below": f"{rg.sweep_ratio(r, below):.2g}",
+                  "above": above if cross else "—", "r_above": f"{rg.sweep_ratio(r, above):.2g}" if cross else "—"}
+
+
+def _cell_path(r) -> tuple[str, dict]:  # the LSTM's cell path alone: a product of forget gates, so at most 1
+    return ("bounded" if r.cell_ratio <= 1 else "grows"), {"cell": f"{r.cell_ratio:.2g}", "lstm": f"{r.lstm_ratio:.2g}"}
+
+
+def _same_word(r) -> tuple[str, dict]:  # step 2 of the memory tab: "Taipei" after "arrive" and after "leave"
+    top, p = rg.top_labels(r, 2), r.outputs[r.outputs.t == 2].set_index(["sentence", "label"]).prob
+    d = r.apart.set_index(["t", "what"]).distance[(1, "cell")]  # the stored values step 2 starts from
+    return ("same" if top["arrive"][0] == top["leave"][0] else "different"), {
+        s[0] + k: f"{p[(s, slot)]:.0%}" for s in ("arrive", "leave") for k, slot in (("d", "destination"),
+                                                                                    ("p", "departure"))} | {
+        "d": f"{d:.2f}"}
+
+
+def _echoes(r) -> tuple[str, dict]:
+    v = rg.echo_verdict(r)
+    kind = {(True, True): "both", (True, False): "elman", (False, True): "jordan", (False, False): "neither"}[
+        (v["elman"] == "learned", v["jordan"] == "learned")]
+    return kind, {"elman": f"{r.elman_loss:.3g}", "jordan": f"{r.jordan_loss:.3g}", "learned": f"{rg.LEARNED:.2f}"}
+
+
+_BACK = Question("back", ("smaller", "similar", "larger"), _back("rnn"))
+_MEM = Section("memory", rg.MemoryConfig, rg.run_memory, ("hidden",), prefix="rnn_mem_", budget=("steps", "lr"),
+               views={"step": (2, Param(lo=1, hi=len(rg.PAIR[0]), step=1))})  # replay: the word read at step t
+_F = {"rnn_tab": "flow", "rnn_T": _FLOW.T, "rnn_scale": _FLOW.rnn_scale, "rnn_fbias": _FLOW.forget_bias,
+      "lstm_scale": _FLOW.lstm_scale}  # the flow tab's defaults: RNN at 0.8, LSTM with its forget gate open
 RNN_GRADIENTS = Lesson("rnn_gradients", "5", (
     Section("flow", rg.FlowConfig, rg.run_gradient_flow, ("T", "rnn_scale", "forget_bias", "lstm_scale"),
             keys={"T": "rnn_T", "forget_bias": "rnn_fbias"}),
@@ -390,22 +429,35 @@ RNN_GRADIENTS = Lesson("rnn_gradients", "5", (
             keys={"threshold": "rnn_clip", "scale": "rnn_clip_scale"}),
     Section("adding", rg.AddingConfig, rg.run_adding, ("T",), keys={"T": "rnn_add_T"}),
     Section("echo", rg.EchoConfig, rg.run_echo, ("delay",), prefix="rnn_"),
+    _MEM,  # last tab: a link without rnn_tab (made before it existed) still opens the tab its values are about
 ), {
-    # PyTorch's forget bias ~0: the LSTM vanishes too
-    "vanishing": {"rnn_tab": "flow", "rnn_T": 50, "rnn_scale": 0.8, "rnn_fbias": 0.0, "lstm_scale": _FLOW.lstm_scale},
-    "exploding": {"rnn_tab": "flow", "rnn_T": 50, "rnn_scale": 3.0, "rnn_fbias": _FLOW.forget_bias, "lstm_scale": _FLOW.lstm_scale},
+    # the notes open chapter 5 with the memory cell: the same word, two labels, because of what the cell holds
+    "memory": {**_MEM.defaults(), "rnn_tab": "memory", "rnn_mem_step": 2},
+    # below spectral radius 1 the RNN can only vanish; PyTorch's forget bias ~0 makes the LSTM vanish too
+    "vanishing": {**_F, "rnn_scale": 0.8, "rnn_fbias": 0.0},
+    # above 1 it can grow: the question is where this run's sweep starts to (tanh' <= 1 takes some back)
+    "exploding": {**_F, "rnn_scale": 3.0},
+    # the same LSTM with its forget gate open (bias 3) keeps its gradient
+    "forget_gate": _F,
+    # ... but not from exploding: large recurrent weights (scale 10), although the forget gate is open
+    "lstm_explodes": {**_F, "lstm_scale": 10.0},
     "clipping": {"rnn_tab": "clip", "rnn_model": "rnn", "rnn_clip_scale": _CLIP.scale, "rnn_clip": 3.0, "rnn_lr": _CLIP.lr,
                  "rnn_lr_low": _CLIP.lr_low},
-    "lstm": {"rnn_tab": "adding", "rnn_T": _FLOW.T, "rnn_scale": _FLOW.rnn_scale, "rnn_fbias": _FLOW.forget_bias,
-             "lstm_scale": _FLOW.lstm_scale, "rnn_add_T": _ADD.T},
-    # the notes: the LSTM fixes vanishing, not exploding (ratio > 1e4 on every seed measured, forget gate open)
-    "lstm_explodes": {"rnn_tab": "flow", "rnn_T": _FLOW.T, "rnn_scale": _FLOW.rnn_scale, "rnn_fbias": _FLOW.forget_bias, "lstm_scale": 10.0},
-    # ... and clipping bounds its updates while its gradient explodes (same recurrent scale)
-    "lstm_clipped": {"rnn_tab": "clip", "rnn_model": "lstm", "rnn_clip_scale": 10.0, "rnn_clip": _CLIP.threshold, "rnn_lr": _CLIP.lr,
-                     "rnn_lr_low": _CLIP.lr_low},
-}, tab_key="rnn_tab", questions={"vanishing": _BACK, "exploding": _BACK},
-   moments={"vanishing": Moment(2), "exploding": Moment(1.5), "clipping": Moment(1.5), "lstm": Moment(1.5),
-            "lstm_explodes": Moment(1.5), "lstm_clipped": Moment(1, core=False)})
+    # clipping bounds the LSTM's updates while its gradient explodes (recurrent scale 10 again)
+    "lstm_clipped": {"rnn_tab": "clip", "rnn_model": "lstm", "rnn_clip_scale": 10.0, "rnn_clip": _CLIP.threshold,
+                     "rnn_lr": _CLIP.lr, "rnn_lr_low": _CLIP.lr_low},
+    "lstm": {**_F, "rnn_tab": "adding", "rnn_add_T": _ADD.T},  # what an open forget gate buys: a long memory
+    # the course's last moment: Elman feeds back its hidden state, Jordan its answer (delay 3: Jordan at chance)
+    "echo": {"rnn_tab": "echo", "rnn_delay": 3},
+}, tab_key="rnn_tab",
+   questions={"memory": Question("same_word", ("same", "different"), _same_word), "vanishing": _BACK,
+              "exploding": Question("grows_from", ("near_one", "to_two", "beyond_two"), _grows_from),
+              "forget_gate": Question("lstm_back", ("smaller", "similar", "larger"), _back("lstm")),
+              "lstm_explodes": Question("cell_path", ("bounded", "grows"), _cell_path),
+              "echo": Question("echo", ("both", "elman", "jordan", "neither"), _echoes)},
+   moments={"memory": Moment(1.5), "vanishing": Moment(1.5), "exploding": Moment(1), "forget_gate": Moment(1),
+            "lstm_explodes": Moment(1), "clipping": Moment(1), "lstm_clipped": Moment(1, core=False),
+            "lstm": Moment(1.5, core=False), "echo": Moment(1)})
 
 LESSONS: tuple[Lesson, ...] = (GRADIENT_DESCENT, ACTIVATIONS, OVERFITTING, CRITICAL_POINTS, CONVOLUTION, POOLING,
                                RNN_GRADIENTS)

@@ -37,7 +37,9 @@ class AddingResult:
     """Training curves of both models, the LSTM's gates on one test sequence, held-out MSEs."""
 
     history: pd.DataFrame  # model, step, mse (training batch; rows stop if a model diverges)
-    gates: pd.DataFrame  # t, gate (input/forget/output), value (mean over units), one test sequence
+    # t, gate, value on one test sequence: input / forget / output (mean over units) and forget_top, the forget gate
+    # of the unit that keeps most of what it holds from the first marked step to the end (the product of its gates)
+    gates: pd.DataFrame
     sequence: pd.DataFrame  # t, value, marker: the test sequence the gates were read on
     rnn_mse: float  # final MSE on 512 held-out sequences (inf if diverged)
     lstm_mse: float
@@ -118,16 +120,19 @@ def run_adding(cfg: AddingConfig = AddingConfig(), progress: Progress | None = N
             report(progress, step / cfg.steps, rows)
     with torch.no_grad():
         mse = {n: ((_predict(m, n, x_test) - y_test) ** 2).mean().item() for n in alive}
-        gates = lstm_gates(m["lstm"], x_test[0]).mean(2)  # (T, 3) mean over units
+        gates = lstm_gates(m["lstm"], x_test[0]).nan_to_num(0.5)  # (T, 3, H)
     mse = {n: v if alive[n] and not diverged(v) else math.inf for n, v in mse.items()}
     history = pd.DataFrame(rows)
     report(progress, 1.0, rows)
     T = cfg.T
+    first = int(x_test[0, :, 1].nonzero()[0])  # 0-based step of the first marked value
+    top = gates[first + 1:, 1].double().prod(0).argmax()  # the unit whose forget gates keep most of it to the end
+    shown = torch.cat([gates.mean(2), gates[:, 1, top, None]], 1)  # (T, 4)
     return AddingResult(
         history=history,
-        gates=pd.DataFrame({"t": [t for t in range(1, T + 1) for _ in range(3)],
-                            "gate": ["input", "forget", "output"] * T,
-                            "value": gates.flatten().nan_to_num(0.5).tolist()}),
+        gates=pd.DataFrame({"t": [t for t in range(1, T + 1) for _ in range(4)],
+                            "gate": ["input", "forget", "output", "forget_top"] * T,
+                            "value": shown.flatten().tolist()}),
         sequence=pd.DataFrame({"t": range(1, T + 1), "value": x_test[0, :, 0].tolist(),
                                "marker": x_test[0, :, 1].tolist()}),
         rnn_mse=mse["rnn"], lstm_mse=mse["lstm"],
@@ -139,3 +144,17 @@ def forget_between_marks(r: AddingResult) -> float:
     first, second = r.sequence.t[r.sequence.marker > 0].tolist()
     f = r.gates[(r.gates.gate == "forget") & (r.gates.t > first) & (r.gates.t < second)]
     return float(f.value.mean())
+
+
+def gate_story(r: AddingResult) -> dict[str, float]:
+    """What the trained LSTM's gates do on the test sequence: the forget gate (mean over units) after the first mark
+    up to the second, and elsewhere; the most open unit's forget gate from the first mark on (its mean, and the product: the share of
+    its cell value kept to the end); the input gate (mean over units) at the marked steps and elsewhere."""
+    first, second = r.sequence.t[r.sequence.marker > 0].tolist()
+    g = r.gates.pivot(index="t", columns="gate", values="value")  # t = 1 .. T
+    marked, f = g.index.isin([first, second]), g.forget
+    top = g.forget_top[g.index > first]
+    span = (g.index > first) & (g.index <= second)  # the steps that carry the first value to the second mark
+    return {"between": float(f[span].mean()), "outside": float(f[~span].mean()),
+            "top_mean": float(top.mean()), "keep": float(top.prod()), "steps": len(top),
+            "in_marks": float(g.input[marked].mean()), "in_else": float(g.input[~marked].mean())}

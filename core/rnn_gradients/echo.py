@@ -15,6 +15,8 @@ from torch import nn
 from core.lab import Progress, diverged, generator, param, report, seed_param, validate
 
 ECHO_BASELINE = math.log(2)  # BCE (nats) of guessing 0.5 for a fair random bit
+LEARNED = ECHO_BASELINE / 2  # a network "echoes the bit" when its held-out loss is below half of guessing's
+NEAR_CHANCE = 0.95 * ECHO_BASELINE  # above this it is at chance: it carried (almost) nothing of the bit
 
 # What each network feeds back, as edges for a small diagram (kind "feedback" = the recurrence).
 FEEDBACK_EDGES = pd.DataFrame([
@@ -98,3 +100,9 @@ def run_echo(cfg: EchoConfig = EchoConfig(), progress: Progress | None = None) -
     return EchoResult(history=pd.DataFrame(rows), edges=FEEDBACK_EDGES.copy(),
                       elman_loss=final["elman"], jordan_loss=final["jordan"],
                       diverged=tuple(n for n in alive if not alive[n]))
+
+
+def echo_verdict(r: EchoResult) -> dict[str, str]:
+    """Each network's result in words: "learned" (below LEARNED), "chance" (at or above NEAR_CHANCE) or "some"."""
+    loss = {"elman": r.elman_loss, "jordan": r.jordan_loss}
+    return {m: "learned" if v < LEARNED else "chance" if v >= NEAR_CHANCE else "some" for m, v in loss.items()}

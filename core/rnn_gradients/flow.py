@@ -26,7 +26,8 @@ class FlowConfig:
 
     T: int = param(50, lo=10, hi=200, step=10)  # steps; the loss is on step T
     hidden: int = param(64, lo=8, hi=128, step=8)  # units; larger H gives steadier (self-averaging) norms
-    rnn_scale: float = param(0.8, lo=0.1, hi=5.0, step=0.1)  # spectral radius of W_hh (<1 vanishes, >1 explodes)
+    # spectral radius of W_hh: below 1 the gradient can only shrink going back (tanh' <= 1); above 1 it can grow
+    rnn_scale: float = param(0.8, lo=0.1, hi=5.0, step=0.1)
     forget_bias: float = param(3.0, lo=-2.0, hi=8.0, step=0.5)  # PyTorch's init is ~0, which makes an LSTM vanish too
     # every gate's block of the LSTM's W_hh is lstm_scale x an orthogonal matrix; 0.5 is about PyTorch's own init
     # (uniform +-1/sqrt(H): spectral radius ~0.58); large values make the LSTM explode as well
@@ -51,6 +52,9 @@ class FlowResult:
     cell_ratio: float  # ||dL/dc_1|| / ||dL/dc_T|| along the cell path alone (a product of forget gates: <= 1)
     full_cell_ratio: float  # the same for the full gradient reaching c_1 (cell path + every path through h)
     forget_mean: float  # the LSTM's forget gate, averaged over steps and units
+    # each unit's product of its own forget gates f_2 .. f_T (float64): smallest, median, largest over units.
+    # cell_ratio is their average weighted by (dL/dc_T)^2 (a root mean square), so it lies between min and max
+    forget_products: tuple[float, float, float]
 
 
 def _ratio(norms: torch.Tensor) -> float:
@@ -135,6 +139,26 @@ def _lstm_norms(blocks, W_x, b, x, y, settings, detach_h: bool = False):
     return norms[:, :len(hs)], norms[:, len(hs):], fs
 
 
+def _products(f: torch.Tensor) -> tuple[float, float, float]:
+    """(T - 1, H) forget gates -> (smallest, median, largest) over units of each unit's product over steps."""
+    p = f.double().prod(0)  # float64: in float32 a closed unit's product underflows to 0 within a few dozen steps
+    return p.min().item(), p.median().item(), p.max().item()
+
+
+def crossing(r: FlowResult) -> tuple[float, float] | None:
+    """Where the RNN sweep's ratio ||dL/dh_1|| / ||dL/dh_T|| first exceeds 1: (the last scale below that, the first
+    scale above it), or None if no scale of the sweep grows."""
+    first, last = (r.rnn_sweep.groupby("scale").grad_norm.nth(i).to_numpy() for i in (0, -1))  # t = 1, t = T
+    grows = [k for k, (a, b) in enumerate(zip(first, last)) if a > b]
+    return (SWEEP_SCALES[grows[0] - 1], SWEEP_SCALES[grows[0]]) if grows and grows[0] > 0 else None
+
+
+def sweep_ratio(r: FlowResult, scale: float) -> float:
+    """||dL/dh_1|| / ||dL/dh_T|| of the RNN sweep at one of its scales (inf if it overflowed)."""
+    g = r.rnn_sweep[r.rnn_sweep.scale == scale]
+    return math.inf if g.exploded.iloc[0] else float(g.grad_norm.iloc[0] / g.grad_norm.iloc[-1])
+
+
 def run_gradient_flow(cfg: FlowConfig = FlowConfig(), progress: Progress | None = None) -> FlowResult:
     """Measure ||dL/dh_t|| (loss on the last step) for an RNN and an LSTM, plus heatmap sweeps, and split the
     LSTM's gradient reaching c_t into the cell path alone and all paths."""
@@ -163,7 +187,8 @@ def run_gradient_flow(cfg: FlowConfig = FlowConfig(), progress: Progress | None 
                      lstm_sweep=_tidy(lstm[1:B], "forget_bias", SWEEP_BIASES),
                      lstm_scale_sweep=_tidy(lstm[B:], "lstm_scale", SWEEP_LSTM_SCALES),
                      cell=_tidy(cell, "path", ["full", "cell"]), rnn_ratio=_ratio(rnn[0]), lstm_ratio=_ratio(lstm[0]),
-                     cell_ratio=_ratio(cell[1]), full_cell_ratio=_ratio(cell[0]), forget_mean=fs.mean().item())
+                     cell_ratio=_ratio(cell[1]), full_cell_ratio=_ratio(cell[0]), forget_mean=fs.mean().item(),
+                     forget_products=_products(fs[1:, 0]))
     if progress is not None:  # the whole section takes well under 0.5 s: one report at the end
         progress(1.0, flow)
     return res
