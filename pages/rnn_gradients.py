@@ -25,9 +25,14 @@ def ratio(x: float) -> str:
     return t(f"{L.name}.exploded") if math.isinf(x) else f"{x:.1e}"
 
 
+def sup(n: int) -> str:
+    """An integer in superscript digits: 49 -> ⁴⁹."""
+    return str(n).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+
+
 def pow10(x: float) -> str:
     """10 to the power of round(log10 x), with superscript digits: 10⁶."""
-    return "10" + str(round(math.log10(x))).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return "10" + sup(round(math.log10(x)))
 
 
 @cached_run
@@ -72,13 +77,13 @@ def flow(cfg, r, side) -> dict:
     if any(sw.exploded.any() or sw.vanished.any() for sw in sweeps):
         st.caption(t(f"{L.name}.flow.sweep_extremes"))
     cross, n = rg.crossing(r), cfg.T - 1
-    now = (t(f"{L.name}.flow.now_below", scale=cfg.rnn_scale, n=n, bound=f"{cfg.rnn_scale ** n:.1e}",
+    now = (t(f"{L.name}.flow.now_below", scale=cfg.rnn_scale, n=sup(n), bound=f"{cfg.rnn_scale ** n:.1e}",
              ratio=ratio(r.rnn_ratio)) if cfg.rnn_scale < 1 else
            t(f"{L.name}.flow.now_above", scale=cfg.rnn_scale, ratio=ratio(r.rnn_ratio)))
     grows = (t(f"{L.name}.flow.grows_at", below=cross[0], above=cross[1], r_below=ratio(rg.sweep_ratio(r, cross[0])),
                r_above=ratio(rg.sweep_ratio(r, cross[1]))) if cross else
              t(f"{L.name}.flow.grows_never", top=rg.SWEEP_SCALES[-1]))
-    return dict(lstm_ratio=ratio(r.lstm_ratio), fbias=cfg.forget_bias, n=n, now=now, grows=grows, T=cfg.T)
+    return dict(lstm_ratio=ratio(r.lstm_ratio), fbias=cfg.forget_bias, n=n, n_sup=sup(n), now=now, grows=grows)
 
 
 def clip(cfg, r, side) -> dict:
@@ -164,7 +169,7 @@ def memory(cfg, r, side) -> dict:
     out = r.outputs[r.outputs.t == step].assign(sentence=lambda d: d.sentence.map(said), shown=lambda d: d.prob.map(
         "{:.0%}".format), label=lambda d: names(d.label, f"{L.name}.memory.slot"))
     with figure:
-        charts.show(charts.grouped_bars(out, "label", "prob", "sentence", text="shown", height=220,
+        charts.show(charts.grouped_bars(out, "label", "prob", "sentence", text="shown", height=200,
                                         title=t(f"{L.name}.memory.out_chart", t=step, word=word),
                                         x_title=t(f"{L.name}.memory.slot_axis"), y_title=t(f"{L.name}.memory.prob")),
                     out, "memory_outputs")

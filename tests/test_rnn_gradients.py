@@ -351,7 +351,7 @@ def test_page_defaults_show_the_claims():
     assert len(at.get("graphviz_chart")) == 0 and f"bias 3.0: {metric(at, 'LSTM: ')}" in at.info[-1].value
     r = run_gradient_flow(FlowConfig())  # the takeaway's bound and crossing are this run's
     below, above = crossing(r)
-    assert f"at most 0.8^49 ≈ {0.8 ** 49:.1e}" in at.info[-1].value
+    assert f"at most 0.8⁴⁹ ≈ {0.8 ** 49:.1e}" in at.info[-1].value
     assert f"still shrinks at scale {below} (ratio {sweep_ratio(r, below):.1e})" in at.info[-1].value
     assert f"first grows at {above}" in at.info[-1].value
     lo, mid, hi = r.forget_products
