@@ -185,7 +185,7 @@ def test_adding_problem_lstm_learns_rnn_stalls(seed):
 
 
 @pytest.mark.parametrize("seed", claim_seeds(3))
-def test_elman_remembers_jordan_cannot(seed):
+def test_elman_remembers_jordan_passes_on_only_the_last_bit(seed):
     """Echo takeaway and say note (15 seeds swept per delay, Jordan's held-out loss): at delay 1 it gets below chance
     (0.50-0.57 nats) yet far above Elman (< 0.001); from delay 3 on it ends at chance (0.693 on every seed, delays 3
     and 5); Elman learns at every delay."""

@@ -433,7 +433,7 @@ RNN_GRADIENTS = Lesson("rnn_gradients", "5", (
 ), {
     # the notes open chapter 5 with the memory cell: the same word, two labels, because of what the cell holds
     "memory": {**_MEM.defaults(), "rnn_tab": "memory", "rnn_mem_step": 2},
-    # below spectral radius 1 the RNN can only vanish; PyTorch's forget bias ~0 makes the LSTM vanish too
+    # below spectral radius 1 the RNN's gradient can only shrink; PyTorch's forget bias ~0 makes the LSTM vanish too
     "vanishing": {**_F, "rnn_scale": 0.8, "rnn_fbias": 0.0},
     # above 1 it can grow: the question is where this run's sweep starts to (tanh' <= 1 takes some back)
     "exploding": {**_F, "rnn_scale": 3.0},

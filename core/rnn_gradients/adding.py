@@ -148,8 +148,9 @@ def forget_between_marks(r: AddingResult) -> float:
 
 def gate_story(r: AddingResult) -> dict[str, float]:
     """What the trained LSTM's gates do on the test sequence: the forget gate (mean over units) after the first mark
-    up to the second, and elsewhere; the most open unit's forget gate from the first mark on (its mean, and the product: the share of
-    its cell value kept to the end); the input gate (mean over units) at the marked steps and elsewhere."""
+    up to the second, and elsewhere; the most open unit's forget gate from the first mark on (its mean, and the
+    product: the share of its cell value kept to the end); the input gate (mean over units) at the marked steps and
+    elsewhere."""
     first, second = r.sequence.t[r.sequence.marker > 0].tolist()
     g = r.gates.pivot(index="t", columns="gate", values="value")  # t = 1 .. T
     marked, f = g.index.isin([first, second]), g.forget

@@ -1,7 +1,8 @@
 """Elman vs Jordan: which feedback can remember a bit from `delay` steps ago.
 
-Elman feeds back its hidden state h_{t-1}; Jordan feeds back only its previous output y_{t-1},
-one probability, which cannot carry an older bit. Guessing scores ECHO_BASELINE.
+Elman feeds back its hidden state h_{t-1}; Jordan feeds back only its previous output y_{t-1}, one probability
+that must also be its own answer: it can pass on some of the bit just seen (delay 1), and on this task nothing of
+a bit three or more steps back (tests/test_rnn_gradients.py). Guessing scores ECHO_BASELINE.
 """
 from __future__ import annotations
 

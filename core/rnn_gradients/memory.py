@@ -70,7 +70,7 @@ def _init(cfg: MemoryConfig, g: torch.Generator) -> dict[str, torch.Tensor]:
 
 
 def unroll(p: dict[str, torch.Tensor], words: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Read word ids (N, T) one step at a time; returns the stored values h_0..h_T (N, T + 1, H) and logits (N, T, L)."""
+    """Read word ids (N, T) one step at a time; returns the stored values h_0..h_T (N, T + 1, H), logits (N, T, L)."""
     N, T = words.shape
     h = torch.zeros(N, p["W_h"].shape[0])  # the cell starts empty
     hs = [h]
@@ -112,7 +112,8 @@ def _cell_frame(hs: torch.Tensor) -> pd.DataFrame:
     """(2, T + 1, H) stored values -> sentence, t, word, unit, value."""
     _, T1, H = hs.shape
     return pd.DataFrame([{"sentence": s[0], "t": t, "word": s[t - 1] if t else "", "unit": u + 1,
-                          "value": hs[i, t, u].item()} for i, s in enumerate(PAIR) for t in range(T1) for u in range(H)])
+                          "value": hs[i, t, u].item()}
+                         for i, s in enumerate(PAIR) for t in range(T1) for u in range(H)])
 
 
 def _output_frame(probs: torch.Tensor) -> pd.DataFrame:
