@@ -1,10 +1,11 @@
 """Chapter 1, activation functions: a curve built from pieces, y = b + sum_i c_i * act(b_i + w_i * x).
 
-One piece: c * sigmoid(b + w*x) is a smooth step (b shifts it, w steepens it, c scales it); c * ReLU(b + w*x) is
-a kink; the hard sigmoid is exactly two ReLUs, c * (ReLU(b + w*x) - ReLU(b + w*x - 1)). Many pieces: the sum of
-k such units plus a constant, trained by gradient descent (Adam). Every model of a run (the chosen one and a
-ladder of k for both activations, each from several random starts) trains in one batch: all their units in one
-flat list, each unit adding into the output of the model it belongs to.
+One piece: c * sigmoid(b + w*x) is a smooth step (b shifts it, w steepens it, c scales it; as |w| grows it
+approaches a jump); c * ReLU(b + w*x) is a kink; the hard sigmoid (flat, a straight ramp, flat) is exactly two
+ReLUs, c * (ReLU(b + w*x) - ReLU(b + w*x - 1)). Many pieces: the sum of k such units plus a constant, trained by
+gradient descent (Adam). Every model of a run (a ladder of k for both activations and the chosen one, each from
+several random starts) trains in one batch: all their units in one flat list, each unit adding into the output
+of the model it belongs to.
 """
 from __future__ import annotations
 
@@ -20,11 +21,21 @@ ACTS = ("sigmoid", "relu")
 TARGETS = ("kinks", "sine")
 K_LADDER = (1, 2, 4, 8, 16, 32)  # the error-against-k chart
 K_MAX = 32
-# the piecewise-linear target, like the notes' red curve: flat, then three kinks (a constant + 3 ReLU pieces)
+# the piecewise-linear target: flat, then three kinks (a constant + 3 ReLU pieces can make it exactly)
 KNOTS = ((0.0, 0.3), (0.2, 0.3), (0.45, 0.9), (0.7, 0.25), (1.0, 0.65))
 N_KINKS = len(KNOTS) - 2  # the interior knots
 N_POINTS = 64  # x on an even grid over [0, 1]
+# A ReLU's kink moves at this fraction of the learning rate. Adam moves every parameter about lr per step whatever
+# its gradient's size, and a kink moving 0.03 of the data's range per step outran its height: 31% of 200 starts of
+# 3 ReLUs on the kinked curve ended with two kinks merged (error 0.47 or worse), against 5.5% at 0.2 (at 0.1, 2%,
+# but 32 ReLUs then settled above the floor on 75% of starts, against 26% at 0.2).
+KINK_PACE = 0.2
 PIECE_X = (-4.0, 4.0)  # the one-piece charts' x range
+# The error-against-k chart draws relative errors (MSE / variance of the target) below this on it: an RMS error
+# under 1% of the target's standard deviation. Below it, how far Adam polished the last digits (1e-13 on one start,
+# 1e-6 on the next) says how training went, not how many pieces the model has: drawn as is, the 3-kink curve's
+# ReLU errors zig-zagged between 1e-13 and 1e-5 against k and read as "more neurons fit worse".
+FLOOR = 1e-4
 
 
 def act(name: str, z: torch.Tensor) -> torch.Tensor:
@@ -93,10 +104,13 @@ class FitResult:
     fit: pd.DataFrame  # x, y: the chosen model's best restart
     pieces: pd.DataFrame  # unit (1..k, 0 = the constant b), x, y = c_i * act(b_i + w_i * x)
     history: pd.DataFrame  # step, rel_mse: the chosen model, best restart so far
-    sweep: pd.DataFrame  # act, k, rel_mse: best of the restarts, after the last step
+    sweep: pd.DataFrame  # act, k, rel_mse (best of the restarts, after the last step), shown (rel_mse, at least
+                         # FLOOR: what the error-against-k chart draws): every model of the run, the chosen one too
     params: pd.DataFrame  # unit, w, b, c of the chosen model's best restart (unit 0: the constant, in b)
-    rel_mse: float  # the chosen model's final MSE / variance of the target
-    dead: int  # ReLU units that are off (z <= 0) at every x: their gradient is 0, they never move
+    rel_mse: float  # the chosen model's final MSE / variance of the target (its row of sweep)
+    dead: int  # ReLU units that are 0 at every data point (kink at or past the data's edge, facing away from the
+               # data): every one of their parameters gets zero gradient. Facing the data, such a ReLU is on at
+               # every point instead: one straight line over all of it, not dead.
     diverged: bool  # the chosen model's loss blew up (core.lab.diverged)
 
 
@@ -126,20 +140,23 @@ class _Batch:
         self.slot = torch.tensor([(j, k) for _, j, k in units], dtype=torch.float32)  # (U, 2): unit j of k
 
     def init(self, y: torch.Tensor, g: torch.Generator) -> list[torch.Tensor]:
-        """w, p (kink / centre), c per unit and the constant b per model, kinks spread over [0, 1].
+        """w, p (kink) of the ReLU units, p (centre) of the sigmoid units, c per unit and the constant b per model,
+        kinks and centres spread over [0, 1].
 
-        A unit's kink sits at x = p = -b/w. Drawn at random without care, most kinks fall outside the data: a
-        ReLU that is off at every x gets no gradient and never moves (a dead unit), and fits stall far above the
-        target. So a model's k kinks start spread over the data's range, one at a random spot in each k-th of it.
+        A unit's kink sits at x = p = -b/w. Drawn at random without care, many kinks fall outside the data, and
+        such a piece bends nothing where the data is: facing away from the data it is 0 at every point and gets
+        zero gradient (a dead unit); facing it, it is one straight line over all of it. So a model's k kinks start
+        spread over the data's range, one at a random spot in each k-th of it.
         """
         U, relu = len(self.owner), torch.arange(len(self.owner)) < self.n_relu
         at = (self.slot[:, 0] + torch.rand(U, generator=g)) / self.slot[:, 1]  # (U,)
         # every piece starts rising to the right (w > 0); its height c, of either sign, sets which way the curve
-        # bends there. A ReLU that opens to the left would add a slope across the whole range others must cancel.
+        # bends there. A ReLU that opens to the left would add a slope across the range left of its kink, which
+        # the constant and the other pieces would have to cancel.
         w = torch.where(relu, 1 + 2 * torch.rand(U, generator=g), 5 + 10 * torch.rand(U, generator=g))
-        c = 0.1 * torch.randn(U, generator=g)
+        c = 0.1 * torch.randn(U, generator=g)  # small random heights: from 0 (all equal), ReLU fits of the sine stall
         b0 = y.mean().expand(self.models).clone()  # (M,)
-        return [p.requires_grad_() for p in (w, at, c, b0)]
+        return [p.requires_grad_() for p in (w, at[:self.n_relu], at[self.n_relu:], c, b0)]
 
     def pieces(self, params, x: torch.Tensor) -> torch.Tensor:
         """Each unit's contribution c_i * act(b_i + w_i * x) = c_i * act(w_i * (x - p_i)): (U, N).
@@ -147,7 +164,7 @@ class _Batch:
         Training moves the kink p_i = -b_i / w_i itself (b_i = -w_i * p_i): the same model, but a kink then
         moves at the same pace however steep its unit is.
         """
-        w, at, c, _ = params
+        w, at, c = params[0], torch.cat(params[1:3]), params[3]
         z = w.unsqueeze(-1) * (x - at.unsqueeze(-1))  # (U, N)
         a = torch.cat([torch.relu(z[:self.n_relu]), torch.sigmoid(z[self.n_relu:])])
         return c.unsqueeze(-1) * a
@@ -155,7 +172,14 @@ class _Batch:
     def forward(self, params, x: torch.Tensor) -> torch.Tensor:
         """Every model's output b + sum of its units: (M, N)."""
         out = torch.zeros(self.models, len(x)).index_add(0, self.owner, self.pieces(params, x))
-        return out + params[3].unsqueeze(-1)
+        return out + params[4].unsqueeze(-1)
+
+
+def models(cfg: FitConfig) -> list[tuple[int, str]]:
+    """The (k, activation) of every model a run trains: the ladder of both activations, and the chosen one (once:
+    a chosen k on the ladder is that ladder's model), ordered by activation, then k."""
+    ladder = {(k, a) for a in ACTS for k in K_LADDER} | {(cfg.units, cfg.act)}
+    return sorted(ladder, key=lambda s: (ACTS.index(s[1]), s[0]))
 
 
 def run_fit(cfg: FitConfig = FitConfig(), progress: Progress | None = None) -> FitResult:
@@ -163,42 +187,54 @@ def run_fit(cfg: FitConfig = FitConfig(), progress: Progress | None = None) -> F
     g = generator(cfg.seed)
     x, y = target(cfg.target)  # (N,), (N,)
     var = y.var(unbiased=False).item()
-    settings = [(cfg.units, cfg.act)] + [(k, a) for a in ACTS for k in K_LADDER]  # model 0..R-1: the chosen one
-    R = cfg.restarts
+    settings, R = models(cfg), cfg.restarts
+    first = R * settings.index((cfg.units, cfg.act))
+    mine = slice(first, first + R)  # the chosen model's restarts
     batch = _Batch([k for k, _ in settings for _ in range(R)], [a for _, a in settings for _ in range(R)])
     params = batch.init(y, g)
-    opt = torch.optim.Adam(params, lr=cfg.lr, fused=True)
-    # the step size shrinks along a cosine to 1/20: big steps find the kinks, small ones settle them exactly
+    w, kinks, centres, c, b0 = params
+    opt = torch.optim.Adam([{"params": [w, centres, c, b0]}, {"params": [kinks], "lr": cfg.lr * KINK_PACE}],
+                           lr=cfg.lr, fused=True)
+    # the step size shrinks along a cosine to 1/20: big steps find the kinks, small ones settle them
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.steps, eta_min=cfg.lr / 20)
     rows, best = [], math.inf
     for step in range(cfg.steps + 1):
         mse = ((batch.forward(params, x) - y) ** 2).mean(1)  # (M,)
         if step % 10 == 0 or step == cfg.steps:
-            best = min(best, mse[:R].min().item())
+            best = min(best, mse[mine].min().item())
             rows.append({"step": step, "rel_mse": best / var})
         if step % 100 == 0:
             report(progress, step / cfg.steps, rows)
-        if step == cfg.steps or diverged(mse[:R].min()).item():
+        if step == cfg.steps or diverged(mse[mine].min()).item():
             break
         opt.zero_grad()
         mse.sum().backward()  # models share nothing: each gets its own gradient
         opt.step()
         sched.step()
-        with torch.no_grad():  # a kink that leaves the data would die (off everywhere): keep every kink inside
-            params[1].clamp_(0.0, 1.0 - 1.0 / N_POINTS)
+        with torch.no_grad():  # a kink past the data's edge bends nothing there (see _Batch.init): keep kinks inside
+            kinks.clamp_(0.0, 1.0 - 1.0 / N_POINTS)
+            centres.clamp_(0.0, 1.0 - 1.0 / N_POINTS)
     report(progress, 1.0, rows)
+    final = torch.where(torch.isfinite(mse), mse, torch.full_like(mse, math.inf)).detach() / var  # (M,)
+    return _result(cfg, batch, params, settings, final, rows)
+
+
+def _result(cfg: FitConfig, batch: _Batch, params: list[torch.Tensor], settings: list[tuple[int, str]],
+            final: torch.Tensor, rows: list[dict]) -> FitResult:
+    """The frames of a finished run: the chosen model's best restart in full, every model's best final error."""
+    x, y = target(cfg.target)  # (N,), (N,)
+    R = cfg.restarts
+    first = R * settings.index((cfg.units, cfg.act))
+    i = first + int(final[first:first + R].argmin())  # the chosen model's best restart
     with torch.no_grad():
-        final = torch.where(torch.isfinite(mse), mse, torch.full_like(mse, math.inf)) / var  # (M,)
-        i = int(final[:R].argmin())  # the chosen model's best restart
-        mine = batch.owner == i  # its units
-        parts = batch.pieces(params, x)[mine]  # (k, N)
-        w, at, c = (p.detach()[mine] for p in params[:3])
-        b0 = params[3].detach()[i]
+        units = batch.owner == i  # its units
+        parts = batch.pieces(params, x)[units]  # (k, N)
+        w, at, c = (p.detach()[units] for p in (params[0], torch.cat(params[1:3]), params[3]))
+        b0 = params[4].detach()[i]
         b = -w * at  # the bias of the formula b_i + w_i * x
-        z = w.unsqueeze(-1) * x + b.unsqueeze(-1)  # (k, N)
     best_of = final.view(len(settings), R).min(1).values  # (S,)
-    sweep = pd.DataFrame({"act": [a for _, a in settings[1:]], "k": [k for k, _ in settings[1:]],
-                          "rel_mse": best_of[1:].tolist()})
+    sweep = pd.DataFrame({"act": [a for _, a in settings], "k": [k for k, _ in settings], "rel_mse": best_of.tolist()})
+    sweep["shown"] = sweep.rel_mse.clip(lower=FLOOR)
     pieces = pd.concat([pd.DataFrame({"unit": 0, "x": x.numpy(), "y": float(b0)})] +
                        [pd.DataFrame({"unit": u + 1, "x": x.numpy(), "y": parts[u].numpy()}) for u in range(cfg.units)],
                        ignore_index=True)
@@ -206,9 +242,27 @@ def run_fit(cfg: FitConfig = FitConfig(), progress: Progress | None = None) -> F
                           "b": [float(b0)] + b.tolist(), "c": [math.nan] + c.tolist()})
     fit = pd.DataFrame({"x": x.numpy(), "y": (parts.sum(0) + b0).numpy()})
     return FitResult(data=pd.DataFrame({"x": x.numpy(), "y": y.numpy()}), fit=fit, pieces=pieces,
-                     history=pd.DataFrame(rows), sweep=sweep, params=table, rel_mse=float(best_of[0]),
-                     dead=int((z <= 0).all(1).sum()) if cfg.act == "relu" else 0,
-                     diverged=diverged(float(best_of[0]) * var))
+                     history=pd.DataFrame(rows), sweep=sweep, params=table, rel_mse=float(final[i]),
+                     dead=dead_units(w, b, x) if cfg.act == "relu" else 0,
+                     diverged=diverged(float(final[i]) * y.var(unbiased=False).item()))
+
+
+def largest_rise(sweep: pd.DataFrame) -> tuple[float, str, int, int]:
+    """The largest rise of the drawn error (`shown`) from one k of a run's sweep to the next, over both
+    activations: (ratio after / before, activation, k before, k after); ratio <= 1: it never rises."""
+    worst = (0.0, "", 0, 0)
+    for a, f in sweep.groupby("act", sort=False):
+        e = f.set_index("k").shown.sort_index()  # (K,)
+        for k0, k1 in zip(e.index[:-1], e.index[1:]):
+            worst = max(worst, (float(e[k1] / e[k0]), a, int(k0), int(k1)))
+    return worst
+
+
+def dead_units(w: torch.Tensor, b: torch.Tensor, x: torch.Tensor) -> int:
+    """How many ReLU units ReLU(b_i + w_i * x), w and b (k,), are 0 at every point of x (N,): z <= 0 everywhere,
+    so the unit's output and the gradient of all its parameters are 0 on this data."""
+    z = w.unsqueeze(-1) * x + b.unsqueeze(-1)  # (k, N)
+    return int((z <= 0).all(1).sum())
 
 
 def parameter_count(units: int) -> int:
