@@ -153,15 +153,41 @@ GRADIENT_DESCENT = Lesson("gradient_descent", "1", (_GD,), {
 _PIECE = Section("piece", ac.PieceConfig, ac.run_piece, ("c", "b", "w"), prefix="pc_")
 _FIT = Section("fit", ac.FitConfig, ac.run_fit, ("target", "units", "act"), prefix="fit_",
                budget=("steps", "lr", "restarts"))
+_ONE = {"ac_tab": "piece"}
+_FITS = {**_FIT.defaults(), "ac_tab": "fit"}  # a fit preset: the default budget, so its question meets its run
+_FLOOR = f"{ac.FLOOR:.0e}".replace("e-0", "e-")  # 1e-4, as the page writes it
+
+
+def _fewest(r: ac.FitResult) -> tuple[str, dict]:
+    """The fewest ReLU pieces (plus the constant) that this run fitted below the floor, among k = 1..4 (the
+    three_pieces preset trains every one of them: the ladder's 1, 2, 4 and its own 3)."""
+    err = r.sweep[r.sweep.act == "relu"].set_index("k").rel_mse
+    fitted = [k for k in (1, 2, 3, 4) if k in err.index and err[k] < ac.FLOOR]
+    answer = "more" if not fitted else "few" if fitted[0] <= 2 else {3: "three", 4: "four"}[fitted[0]]
+    return answer, {"errors": ", ".join(f"k = {k}: {err[k]:.1e}" for k in (1, 2, 3, 4) if k in err.index),
+                    "floor": _FLOOR}
+
+
+def _lower(r: ac.FitResult) -> tuple[str, dict]:
+    """Which activation ends lower at k = 8 (within 2x of each other, or both below the floor: about the same)."""
+    err = r.sweep.set_index(["act", "k"]).rel_mse
+    sig, relu = err[("sigmoid", 8)], err[("relu", 8)]
+    same = max(sig, relu) < ac.FLOOR or max(sig, relu) < 2 * min(sig, relu)
+    return ("same" if same else "sigmoid" if sig < relu else "relu"), {
+        "sig": f"{sig:.1e}", "relu": f"{relu:.1e}", "floor": _FLOOR}
+
+
 ACTIVATIONS = Lesson("activations", "1", (_PIECE, _FIT), {
-    "one_sigmoid": {"pc_c": 1.0, "pc_b": 0.0, "pc_w": 1.0},
-    "step": {"pc_c": 1.0, "pc_b": 0.0, "pc_w": 20.0},  # a steep sigmoid is a step: the hard sigmoid
-    "hard_sigmoid": {"pc_c": 1.5, "pc_b": -2.0, "pc_w": 2.0},  # its ramp (from x = 1 to 1.5) as two ReLUs
-    "three_pieces": {"fit_target": "kinks", "fit_units": 3, "fit_act": "relu"},  # a constant + 3 kinks: exact
-    "many_pieces": {"fit_target": "sine", "fit_units": 32, "fit_act": "relu"},  # straight pieces bend a smooth curve
-    "sigmoid_vs_relu": {"fit_target": "sine", "fit_units": 8, "fit_act": "sigmoid"},
-}, moments={"one_sigmoid": Moment(1.5), "step": Moment(1), "hard_sigmoid": Moment(1.5), "three_pieces": Moment(1.5),
-            "many_pieces": Moment(1), "sigmoid_vs_relu": Moment(1, core=False)})
+    "one_sigmoid": {**_ONE, "pc_c": 1.0, "pc_b": 0.0, "pc_w": 1.0},
+    "step": {**_ONE, "pc_c": 1.0, "pc_b": 0.0, "pc_w": 20.0},  # steep: the sigmoid approaches a step (still smooth)
+    "hard_sigmoid": {**_ONE, "pc_c": 1.5, "pc_b": -2.0, "pc_w": 2.0},  # flat, a ramp from x = 1 to 1.5, flat: 2 ReLUs
+    "three_pieces": {**_FITS, "fit_target": "kinks", "fit_units": 3, "fit_act": "relu"},  # a constant + 3 kinks
+    "sigmoid_vs_relu": {**_FITS, "fit_target": "sine", "fit_units": 8, "fit_act": "sigmoid"},
+    "many_pieces": {**_FITS, "fit_target": "sine", "fit_units": 32, "fit_act": "relu"},  # straight pieces, a smooth curve
+}, tab_key="ac_tab", questions={"three_pieces": Question("fewest", ("few", "three", "four", "more"), _fewest),
+                                "sigmoid_vs_relu": Question("lower", ("sigmoid", "relu", "same"), _lower)},
+   moments={"one_sigmoid": Moment(1), "step": Moment(0.5, core=False), "hard_sigmoid": Moment(1.5),
+            "three_pieces": Moment(1.5), "sigmoid_vs_relu": Moment(1), "many_pieces": Moment(0.5)})
 
 _POINT = Section("point", cp.PointConfig, cp.run_point, ("w1", "w2"), prefix="cp_")
 _ESCAPE = Section("escape", cp.EscapeConfig, cp.run_escape, ("eps", "lr", "momentum", "jump"), prefix="cpe_",
