@@ -26,9 +26,9 @@ KNOTS = ((0.0, 0.3), (0.2, 0.3), (0.45, 0.9), (0.7, 0.25), (1.0, 0.65))
 N_KINKS = len(KNOTS) - 2  # the interior knots
 N_POINTS = 64  # x on an even grid over [0, 1]
 # A ReLU's kink moves at this fraction of the learning rate. Adam moves every parameter about lr per step whatever
-# its gradient's size, and a kink moving 0.03 of the data's range per step outran its height: 31% of 200 starts of
-# 3 ReLUs on the kinked curve ended with two kinks merged (error 0.47 or worse), against 5.5% at 0.2 (at 0.1, 2%,
-# but 32 ReLUs then settled above the floor on 75% of starts, against 26% at 0.2).
+# its gradient's size, and a kink moving 0.03 of the data's range per step outran its height: 34% of 2000 starts of
+# 3 ReLUs on the kinked curve ended with two kinks merged (error 0.47 or worse), against 6.3% at 0.2 (at 0.1, 2% of
+# 200, but 32 ReLUs then ended above the floor on 75% of starts, against 26% at 0.2).
 KINK_PACE = 0.2
 PIECE_X = (-4.0, 4.0)  # the one-piece charts' x range
 # The error-against-k chart draws relative errors (MSE / variance of the target) below this on it: an RMS error
@@ -106,6 +106,7 @@ class FitResult:
     history: pd.DataFrame  # step, rel_mse: the chosen model, best restart so far
     sweep: pd.DataFrame  # act, k, rel_mse (best of the restarts, after the last step), shown (rel_mse, at least
                          # FLOOR: what the error-against-k chart draws): every model of the run, the chosen one too
+    starts: pd.DataFrame  # act, k, start (1..restarts), rel_mse: every random start's final error, every model
     params: pd.DataFrame  # unit, w, b, c of the chosen model's best restart (unit 0: the constant, in b)
     rel_mse: float  # the chosen model's final MSE / variance of the target (its row of sweep)
     dead: int  # ReLU units that are 0 at every data point (kink at or past the data's edge, facing away from the
@@ -235,6 +236,8 @@ def _result(cfg: FitConfig, batch: _Batch, params: list[torch.Tensor], settings:
     best_of = final.view(len(settings), R).min(1).values  # (S,)
     sweep = pd.DataFrame({"act": [a for _, a in settings], "k": [k for k, _ in settings], "rel_mse": best_of.tolist()})
     sweep["shown"] = sweep.rel_mse.clip(lower=FLOOR)
+    starts = pd.DataFrame({"act": [a for _, a in settings for _ in range(R)], "k": [k for k, _ in settings for _ in range(R)],
+                           "start": list(range(1, R + 1)) * len(settings), "rel_mse": final.tolist()})
     pieces = pd.concat([pd.DataFrame({"unit": 0, "x": x.numpy(), "y": float(b0)})] +
                        [pd.DataFrame({"unit": u + 1, "x": x.numpy(), "y": parts[u].numpy()}) for u in range(cfg.units)],
                        ignore_index=True)
@@ -242,7 +245,7 @@ def _result(cfg: FitConfig, batch: _Batch, params: list[torch.Tensor], settings:
                           "b": [float(b0)] + b.tolist(), "c": [math.nan] + c.tolist()})
     fit = pd.DataFrame({"x": x.numpy(), "y": (parts.sum(0) + b0).numpy()})
     return FitResult(data=pd.DataFrame({"x": x.numpy(), "y": y.numpy()}), fit=fit, pieces=pieces,
-                     history=pd.DataFrame(rows), sweep=sweep, params=table, rel_mse=float(final[i]),
+                     history=pd.DataFrame(rows), sweep=sweep, starts=starts, params=table, rel_mse=float(final[i]),
                      dead=dead_units(w, b, x) if cfg.act == "relu" else 0,
                      diverged=diverged(float(final[i]) * y.var(unbiased=False).item()))
 

@@ -59,12 +59,14 @@ def piece(cfg: ac.PieceConfig, r: ac.PieceResult, side) -> None:
 
 
 def fit_verdict(cfg: ac.FitConfig, r: ac.FitResult) -> str:
-    """The fit's error in words: above the floor, below it, or exact (below it, and the target is made of such
-    pieces: the kinked curve, ReLU, at least one piece per kink)."""
+    """The fit's error in words, how many starts reached the floor, and whether the fit is exact (below the floor,
+    and the target is made of such pieces: the kinked curve, ReLU, at least one piece per kink)."""
+    mine = r.starts[(r.starts.act == cfg.act) & (r.starts.k == cfg.units)]
     below = r.rel_mse < ac.FLOOR
     exact = below and cfg.target == "kinks" and cfg.act == "relu" and cfg.units >= ac.N_KINKS
     tail = "exact" if exact else "below" if below else ""
-    return sentences(t(f"{L.name}.fit.verdict", k=cfg.units, act=cfg.act, rel=f"{r.rel_mse:.1e}", r=cfg.restarts),
+    return sentences(t(f"{L.name}.fit.verdict", k=cfg.units, act=cfg.act, rel=f"{r.rel_mse:.1e}", r=cfg.restarts,
+                       ok=int((mine.rel_mse < ac.FLOOR).sum()), **FLOOR),
                      t(f"{L.name}.fit.{tail}", n=ac.N_KINKS, **FLOOR) if tail else "")
 
 
@@ -121,4 +123,4 @@ def vocab(cfg: ac.FitConfig, r: ac.FitResult) -> None:
 
 page.header(L)
 presets(L)
-page.open_tab(L, run, {"piece": piece, "fit": fit}, intro={"fit": FLOOR})  # each tab ends with its takeaway
+page.open_tab(L, run, {"piece": piece, "fit": fit}, intro={"fit": FLOOR | {"pace": f"{ac.KINK_PACE:g}"}})  # each tab ends with its takeaway

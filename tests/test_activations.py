@@ -54,16 +54,18 @@ def test_more_pieces_fit_better_over_the_ladder(seed, name):
         margin(f"{name} {a}: log10 error k=1 / k=32 > 1", seed, math.log10(err[1] / err[32]), 1)
 
 
+def test_most_starts_of_three_relus_fit_the_three_kinks_exactly():
+    """Takeaway: 3 ReLU pieces can fit the kinked curve exactly, and with the default budget most random starts find
+    that fit (below the floor; the page then says exact). Over every start of the 'three pieces' preset (the
+    defaults) on the claim seeds; 6.3% of 2000 starts ended above the floor."""
+    starts = [s for seed in SEEDS for s in fit(seed, **THREE).starts.query("act == 'relu' and k == 3").rel_mse]
+    margin("kinks relu k=3: share of starts below the floor > half", -1, sum(e < FLOOR for e in starts) / len(starts), 0.5)
+
+
 @pytest.mark.parametrize("seed", SEEDS)
-def test_three_relus_fit_the_three_kinks_exactly_and_sigmoids_do_not(seed):
-    """Takeaway and card: the 'three pieces' preset (the defaults) fits below the floor (the page then says exact);
-    so the question's measured answer is 3 (1 or 2 ReLUs cannot make 3 kinks). Sigmoid pieces on the kinked curve
-    stay above the floor at every k of the ladder."""
+def test_sigmoids_stay_above_the_floor_on_the_kinks(seed):
+    """Takeaway: sigmoid pieces on the kinked curve stay above the floor at every k on the chart."""
     r = fit(seed, **THREE)
-    margin("kinks relu k=3: log10 relative error < log10 floor", seed, math.log10(r.rel_mse), math.log10(FLOOR),
-           above=False)
-    assert ACTIVATIONS.questions["three_pieces"].measure(r)[0] == "three"
-    assert r.dead == 0
     margin("kinks sigmoid: log10 smallest error over k > log10 floor", seed, math.log10(errors(r, "sigmoid").min()),
            math.log10(FLOOR))
 
@@ -99,6 +101,9 @@ def test_frames_are_tidy_and_consistent():
     assert set(r.sweep.k) == set(K_LADDER) | {5} and set(r.sweep.act) == set(ACTS)
     assert r.sweep.set_index(["act", "k"]).rel_mse[("relu", 5)] == r.rel_mse  # the chosen model is its sweep row
     assert (r.sweep.shown == r.sweep.rel_mse.clip(lower=FLOOR)).all()  # the chart draws errors below the floor on it
+    best = r.starts.groupby(["act", "k"]).rel_mse.min()  # the sweep keeps each model's best start
+    assert best.equals(r.sweep.set_index(["act", "k"]).rel_mse.sort_index())
+    assert len(r.starts) == 2 * len(r.sweep) and set(r.starts.start) == {1, 2}
     assert r.history.step.iloc[-1] == cfg.steps and r.history.rel_mse.is_monotonic_decreasing  # best so far
 
 
@@ -156,7 +161,7 @@ def test_page_opens_on_one_piece_and_the_fit_tab_tells_the_story():
     assert_clean(at)
     assert float(metric(at, "Relative error")) < FLOOR and metric(at, "Parameters") == "10"
     text = " ".join(m.value for m in at.markdown)
-    assert "and exact" in text and "**10** numbers" in text and len(at.get("graphviz_chart")) == 1
+    assert "The fit is exact" in text and "**10** numbers" in text and len(at.get("graphviz_chart")) == 1
     assert any(c.value.startswith("Floor:") for c in at.caption)
 
 
