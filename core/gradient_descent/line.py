@@ -1,8 +1,10 @@
 """Chapter 1, the three steps of machine learning: model y = b + w*x, a loss, gradient descent.
 
-The whole lesson is plain autograd on two parameters, so every number on the page can be
+The whole tab is plain autograd on two parameters, so every number on the page can be
 checked by hand: the loss surface is the same loss evaluated on a (b, w) grid, and the
-path is what `loss.backward()` and `p -= lr * p.grad` produce step by step.
+path is what `loss.backward()` and `p -= lr * p.grad` produce step by step. The exact
+minimiser, the stability limit and the fastest rate are closed forms in plain Python floats
+(math.fsum), so the same data gives the same bits on every call (LAPACK's lstsq did not).
 """
 from __future__ import annotations
 
@@ -56,6 +58,7 @@ class GDResult:
     clean_b: float  # the exact minimiser without the outlier: how far did one point pull the fit?
     clean_w: float
     lr_limit: float  # MSE only: gradient descent diverges for lr > 2 / largest Hessian eigenvalue
+    lr_fastest: float  # MSE only: 2 / (largest + smallest eigenvalue), where the slowest direction shrinks fastest
     loss_kind: str  # the loss this run minimised (cfg.loss), to evaluate it off the path
 
 
@@ -85,9 +88,7 @@ def loss_fn(kind: str, b: torch.Tensor, w: torch.Tensor, x: torch.Tensor, y: tor
 def best_fit(kind: str, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
     """The exact minimiser: closed-form least squares for MSE; for MAE the best line through two data points."""
     if kind == "mse":
-        X = torch.stack([torch.ones_like(x), x], 1)  # (N, 2)
-        b, w = torch.linalg.lstsq(X, y.unsqueeze(1)).solution.squeeze(1).tolist()
-        return b, w
+        return _least_squares(x.tolist(), y.tolist())
     # MAE: convex and piecewise linear, optimum passes through two data points; check all pairs.
     i, j = torch.triu_indices(len(x), len(x), 1)
     ok = (x[i] - x[j]).abs() > 1e-12
@@ -98,6 +99,20 @@ def best_fit(kind: str, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]
     losses = loss_fn("mae", b_c.unsqueeze(1), w_c.unsqueeze(1), x, y)  # (P,)
     k = int(losses.argmin())
     return float(b_c[k]), float(w_c[k])
+
+
+def _least_squares(xs: list[float], ys: list[float]) -> tuple[float, float]:
+    """MSE's minimiser w = cov(x, y) / var(x), b = mean y - w mean x, in exactly rounded sums (math.fsum): no
+    LAPACK call, so the same data gives the same bits every time. With every x the same, the minima form a line
+    (b + w x = mean y); this takes its point nearest the origin, as a least-squares solver does."""
+    n = len(xs)
+    mx, my = math.fsum(xs) / n, math.fsum(ys) / n
+    if max(xs) == min(xs):
+        return my / (1 + mx * mx), my * mx / (1 + mx * mx)
+    sxx = math.fsum((a - mx) ** 2 for a in xs)
+    sxy = math.fsum((a - mx) * (c - my) for a, c in zip(xs, ys))
+    w = sxy / sxx
+    return my - w * mx, w
 
 
 def _mae_fit_by_pivot(x: torch.Tensor, y: torch.Tensor, chunk: int = 128) -> tuple[float, float]:
@@ -168,11 +183,23 @@ def surface(cfg: GDConfig, x: torch.Tensor, y: torch.Tensor, path: pd.DataFrame,
     return pd.DataFrame({"b": B.flatten().numpy(), "w": W.flatten().numpy(), "loss": L.flatten().numpy()})
 
 
+def _hessian(x: torch.Tensor) -> tuple[float, float, float]:
+    """MSE's constant Hessian 2/N * X^T X = [[p, q], [q, r]], in exactly rounded sums."""
+    xs = x.tolist()
+    return 2.0, 2 * math.fsum(xs) / len(xs), 2 * math.fsum(a * a for a in xs) / len(xs)
+
+
 def lr_limit(x: torch.Tensor) -> float:
-    """Largest stable learning rate for MSE: 2 / lambda_max of the Hessian 2/N * X^T X."""
-    X = torch.stack([torch.ones_like(x), x], 1)  # (N, 2)
-    H = 2 * X.T @ X / len(x)  # (2, 2), constant: the MSE surface is an exact quadratic bowl
-    return float(2 / torch.linalg.eigvalsh(H).max())
+    """Largest stable learning rate for MSE: 2 / lambda_max of the Hessian (its 2 x 2 eigenvalue in closed form)."""
+    p, q, r = _hessian(x)
+    return 2 / ((p + r) / 2 + math.hypot((p - r) / 2, q))
+
+
+def lr_fastest(x: torch.Tensor) -> float:
+    """The learning rate at which MSE's error shrinks fastest near the optimum: 2 / (lambda_max + lambda_min), where
+    the worst direction's factor |1 - lr * lambda| per step is smallest (just under lr_limit); the sum is the trace."""
+    p, _, r = _hessian(x)
+    return 2 / (p + r)
 
 
 def run(cfg: GDConfig, progress: Progress | None = None, points: Points | None = None) -> GDResult:
@@ -197,6 +224,7 @@ def run(cfg: GDConfig, progress: Progress | None = None, points: Points | None =
         clean_b=clean[0],
         clean_w=clean[1],
         lr_limit=lr_limit(x),
+        lr_fastest=lr_fastest(x),
         loss_kind=cfg.loss,
     )
 
