@@ -1,4 +1,5 @@
-"""Chapter 1: gradient descent on y = b + w*x — the loss surface, the path, the fit."""
+"""Chapter 1: gradient descent — on y = b + w*x (a convex bowl: the path, the fit) and on a tiny network (two
+valleys: which minimum the run ends in)."""
 import dataclasses
 
 import pandas as pd
@@ -6,19 +7,31 @@ import streamlit as st
 
 from core import gradient_descent as gd
 from core.points import Points
-from ui import charts, page, predict
+from ui import charts, code, page, predict
 from ui.controls import presets, render_all, restart_when_changed
 from ui.i18n import number, t
 from ui.lessons import GRADIENT_DESCENT as L
 from ui.live import cached_run, live_progress, turn
 
 
+INTRO = {"valleys": {"k": f"{gd.valleys.STEEP:g}", "n": gd.valleys.N_POINTS, "rates": ", ".join(map("{:g}".format, gd.RATES))}}
+
+
+def rates(f: pd.DataFrame) -> pd.DataFrame:
+    """The valleys' frames with each run named by its rate, the same words in both languages (colours follow it)."""
+    return f.assign(rate="lr " + f.lr.map("{:g}".format))
+
+
 @cached_run
-def train(cfg: gd.GDConfig, points: Points | None = None) -> gd.GDResult:
+def train(cfg, points: Points | None = None):
     """One cached run per distinct config (and own data): the defaults are computed once for the whole class."""
-    curve = lambda f: charts.lines(f, "step", "loss", log_y=True, title=t(f"{L.name}.curve_title"))  # noqa: E731
+    if isinstance(cfg, gd.ValleyConfig):
+        curve = lambda f: charts.lines(rates(f), "step", "loss", "rate", log_y=True,  # noqa: E731
+                                       title=t(f"{L.name}.valleys.curve"), points=False)
+    else:
+        curve = lambda f: charts.lines(f, "step", "loss", log_y=True, title=t(f"{L.name}.curve_title"))  # noqa: E731
     with turn():
-        return gd.run(cfg, progress=live_progress(t("common.training"), curve), points=points)
+        return L.run(cfg, progress=live_progress(t("common.training"), curve), points=points)
 
 
 def outlier_box(r: gd.GDResult, cfg: gd.GDConfig) -> None:
@@ -35,15 +48,18 @@ def verdict(r: gd.GDResult, cfg: gd.GDConfig) -> None:
     """Say in words how the run ended: blew up, diverging, converged, or still on its way."""
     first, last = r.path.loss.iloc[0], r.path.loss.iloc[-1]
     ratio = number(last / r.best_loss if r.best_loss > 0 else float("inf"))  # own data exactly on a line: 0
+    loss = cfg.loss  # the advice that follows depends on the loss: MSE has a stability limit, MAE does not
     if r.blew_up:
-        st.error(t(f"{L.name}.blew_up", lr=cfg.lr, step=len(r.path), limit=r.lr_limit), icon="💥")
+        st.error(t(f"{L.name}.blew_up", lr=cfg.lr, step=len(r.path)) + t(f"{L.name}.why_{loss}", limit=r.lr_limit),
+                 icon="💥")
     elif r.diverged:
-        st.error(t(f"{L.name}.diverging", lr=cfg.lr, first=number(first), last=number(last), limit=r.lr_limit), icon="💥")
+        st.error(t(f"{L.name}.diverging_{loss}", lr=cfg.lr, first=number(first), last=number(last), limit=r.lr_limit),
+                 icon="💥")
     elif gd.converged(r):
         st.success(t(f"{L.name}.converged", steps=cfg.steps))
     elif (r.path.loss.iloc[int(0.8 * (len(r.path) - 1)):].diff().dropna() <= 0).all():  # still falling steadily
-        st.warning(t(f"{L.name}.on_its_way", steps=cfg.steps, ratio=ratio), icon="🐢")
-    else:
+        st.warning(t(f"{L.name}.on_its_way_{loss}", steps=cfg.steps, ratio=ratio, limit=number(r.lr_limit)), icon="🐢")
+    else:  # MSE below its limit falls at every step: only MAE stops improving above its minimum
         st.warning(t(f"{L.name}.stalled", ratio=ratio), icon="🏓")
 
 
@@ -84,42 +100,100 @@ def fit_chart(r: gd.GDResult, at: int) -> None:
                      side=name("above" if y.min() > hi else "below")))
 
 
+def line(cfg: gd.GDConfig, r: gd.GDResult, side) -> dict:
+    """The line's tab: verdict and metrics, the surface with the replayed path, the fit, the loss curve."""
+    last, k = len(r.path) - 1, gd.steps_in_frame(r)
+    restart_when_changed("at_step", cfg, k)  # a new run replays from its last step on the surface chart
+    replay = dataclasses.replace(page.control(L, "run", "at_step"), hi=last, default=k)
+    numbers, figure = page.lead()
+    with figure:  # the replay slider under the surface it scrubs (on a laptop surface and fit sit side by side)
+        if charts.big():
+            left, scrub, right = st.container(), st.container(), st.container()
+        else:
+            (left, right), scrub = st.columns([3, 2]), st.container()
+    at = render_all([replay], scrub)["at_step"] if last else 0
+    with numbers:
+        if r.data.outlier.any():  # the outlier presets' point leads; how the run ended comes second
+            outlier_box(r, cfg)
+        verdict(r, cfg)
+        if r.lr_limit < min(gd.LR_CHOICES):  # big numbers (only your own data): no offered rate can descend
+            st.info(t(f"{L.name}.rescale", limit=number(r.lr_limit)), icon="📏")
+        m = st.columns(4)
+        m[0].metric(t(f"{L.name}.m_final"), number(r.path.loss.iloc[-1]))
+        m[1].metric(t(f"{L.name}.m_best"), number(r.best_loss))
+        if cfg.loss == "mse":  # MSE's bowl has a stability limit; MAE's steps keep their size: show how long
+            m[2].metric(t(f"{L.name}.m_limit"), number(r.lr_limit))
+        else:
+            step = ((r.path.b.iloc[-1] - r.path.b.iloc[-2]) ** 2 + (r.path.w.iloc[-1] - r.path.w.iloc[-2]) ** 2) ** 0.5
+            m[2].metric(t(f"{L.name}.m_step"), number(step) if last else "—")
+        m[3].metric(t(f"{L.name}.m_params"), f"{number(r.path.b.iloc[-1])}, {number(r.path.w.iloc[-1])}")
+    with left:
+        surface_chart(r, at, k)
+    with right:
+        fit_chart(r, at)
+    stop = dict(stop_x=last + 1, stop_label=t(f"{L.name}.diverged_label")) if r.blew_up else {}
+    charts.show(charts.lines(r.path, "step", "loss", log_y=True, title=t(f"{L.name}.curve_title"),
+                             x_title=t("common.step"), y_title=t("common.loss"), marker_x=at, **stop),
+                r.path, "loss_curve")
+    return {"limit": number(r.lr_limit), "fast": number(r.lr_fastest)}
+
+
+def valley_verdict(cfg: gd.ValleyConfig, ends: pd.DataFrame, where) -> None:
+    """Where each rate's run ended, grouped by end, and what that shows: one minimum for all, or different ones."""
+    word = lambda key, **f: t(f"{L.name}.valleys.{key}", **f)  # noqa: E731
+    groups = [word("group", rates=word("comma").join(f"{v:g}" for v in ends.lr[ends.end == e]),
+                   end=word(f"end.{e}", steps=cfg.steps)) for e in gd.valleys.ENDS if (ends.end == e).any()]
+    kinds = set(ends.end)
+    tail = f"one_{min(kinds)}" if kinds in ({"global"}, {"local"}) else "mixed" if {"global", "local"} <= kinds else ""
+    (where.success if kinds == {"global"} else where.warning)(
+        word("verdict", a=f"{cfg.a0:g}", h=f"{cfg.h0:g}", groups=word("sep").join(groups)) + (word(tail) if tail else ""))
+
+
+def valleys(cfg: gd.ValleyConfig, r: gd.ValleyResult, side) -> dict:
+    """The network's tab: where each rate's run ended (words, then one small surface per rate), the loss curves
+    against the local minimum's loss, and the two minima's fits over the points."""
+    (g, lo), ends = r.minima.loss, r.ends
+    side.metric(t(f"{L.name}.valleys.m_global"), number(g))
+    side.metric(t(f"{L.name}.valleys.m_local"), number(lo))
+    numbers, figure = page.lead()
+    valley_verdict(cfg, r.ends, numbers)
+    best = tuple(r.minima.loc[0, ["a", "h"]])
+    with figure:
+        for col, (lr, path) in zip(st.columns(len(gd.RATES)), r.paths.groupby("lr", sort=False)):
+            end = ends.set_index("lr").end[lr]
+            with col, charts.narrow(14):
+                charts.show(charts.heatmap(r.surface, "a", "h", "loss", path=path, marker=path.iloc[[-1]], best=best,
+                                           height=240, title=f"lr {lr:g} → {t(f'{L.name}.valleys.short.{end}')}",
+                                           z_title=t("common.loss")), r.surface, f"valleys_{lr:g}")
+    left, right = st.columns(2)
+    with left:
+        p = rates(r.paths)
+        charts.show(charts.lines(p, "step", "loss", "rate", dash="rate", log_y=True, points=False, rule_y=lo,
+                                 rule_label=t(f"{L.name}.valleys.rule"), title=t(f"{L.name}.valleys.curve"),
+                                 x_title=t("common.step"), y_title=t("common.loss")), p, "valleys_loss")
+    with right:
+        fit = r.fits.assign(curve=r.fits.kind.map(lambda k: t(f"{L.name}.valleys.fit_{k}")))
+        colours = {t(f"{L.name}.valleys.fit_global"): "#2ca02c", t(f"{L.name}.valleys.fit_local"): "#ff7f0e"}
+        charts.show(charts.points_and_lines(r.data, fit, line_color="curve", line_colors=colours,
+                                            title=t(f"{L.name}.valleys.fit_title")), r.data, "valleys_points")
+    return {"g": number(g), "l": number(lo)}
+
+
 page.header(L)
 presets(L)
-_, cfg, side, main = page.section(L, "run", heading=False, skip=("at_step",))
-points = page.own_points(L, "run", side)
-if points is not None or not predict.hidden(L, "run", cfg, main):  # predict first: hidden until Reveal
-    with main:
-        r = train(cfg, points)
-        if points is None:
-            predict.answer(L, "run", r)
-        last, k = len(r.path) - 1, gd.steps_in_frame(r)
-        restart_when_changed("at_step", cfg, k)  # a new run replays from its last step on the surface chart
-        replay = dataclasses.replace(page.control(L, "run", "at_step"), hi=last, default=k)
-        numbers, figure = page.lead()
-        with figure:  # the replay slider under the surface it scrubs (on a laptop surface and fit sit side by side)
-            if charts.big():
-                left, scrub, right = st.container(), st.container(), st.container()
-            else:
-                (left, right), scrub = st.columns([3, 2]), st.container()
-        at = render_all([replay], scrub)["at_step"] if last else 0
-        with numbers:
-            if r.data.outlier.any():  # the outlier presets' point leads; how the run ended comes second
-                outlier_box(r, cfg)
-            verdict(r, cfg)
-            if points is not None and r.lr_limit < min(gd.LR_CHOICES):  # big numbers: no offered rate can descend
-                st.info(t(f"{L.name}.rescale", limit=number(r.lr_limit)), icon="📏")
-            m = st.columns(4)
-            m[0].metric(t(f"{L.name}.m_final"), number(r.path.loss.iloc[-1]))
-            m[1].metric(t(f"{L.name}.m_best"), number(r.best_loss))
-            m[2].metric(t(f"{L.name}.m_limit"), number(r.lr_limit))
-            m[3].metric(t(f"{L.name}.m_params"), f"{number(r.path.b.iloc[-1])}, {number(r.path.w.iloc[-1])}")
-        with left:
-            surface_chart(r, at, k)
-        with right:
-            fit_chart(r, at)
-        stop = dict(stop_x=last + 1, stop_label=t(f"{L.name}.diverged_label")) if r.blew_up else {}
-        charts.show(charts.lines(r.path, "step", "loss", log_y=True, title=t(f"{L.name}.curve_title"),
-                                 x_title=t("common.step"), y_title=t("common.loss"), marker_x=at, **stop),
-                    r.path, "loss_curve")
-    page.takeaway(L, limit=r.lr_limit)
+for name, tab in page.tabs(L).items():
+    if not tab.open:  # lazy: the other tab computes nothing
+        continue
+    with tab:
+        _, cfg, side, main = page.section(L, name, heading=False, skip=("at_step",) if name == "run" else (),
+                                          intro=INTRO.get(name))
+        points = page.own_points(L, name, side)
+        if points is None and predict.hidden(L, name, cfg, main):  # predict first: hidden until Reveal
+            code.flush()
+            continue
+        with main:
+            r = train(cfg, points)
+            if points is None:
+                predict.answer(L, name, r)
+            fmt = {"run": line, "valleys": valleys}[name](cfg, r, side)
+        page.takeaway(L, name, **fmt)

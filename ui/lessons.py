@@ -125,7 +125,8 @@ class Lesson:
 _GD = Section("run", gd.GDConfig, gd.run, ("loss", "lr", "steps", "b0", "w0", "outlier"),
               views={"at_step": (200, Param(lo=0, hi=1000, step=1))},  # replay: the page caps it at the last step
               own_data=("outlier",))
-_START = {"steps": 200, "b0": -4.0, "w0": -3.0}  # every preset starts from the same point
+_VALLEYS = Section("valleys", gd.ValleyConfig, gd.run_valleys, ("a0", "h0", "steps"), prefix="nc_")
+_START = {"gd_tab": "run", "steps": 200, "b0": -4.0, "w0": -3.0}  # every preset of the line starts from one point
 
 
 def _rate(r: gd.GDResult) -> tuple[str, dict]:
@@ -133,22 +134,53 @@ def _rate(r: gd.GDResult) -> tuple[str, dict]:
     return kind, {"last": f"{r.path.loss.iloc[-1]:.3g}", "best": f"{r.best_loss:.3g}"}
 
 
+def _first(r: gd.GDResult) -> tuple[str, dict]:  # the loss after one step against the start's
+    l0, l1 = r.path.loss.iloc[0], (r.path.loss.iloc[1] if len(r.path) > 1 else float("inf"))
+    return ("up" if l1 > l0 else "down"), {"l0": f"{l0:.3g}", "l1": f"{l1:.3g}"}
+
+
 def _pull(r: gd.GDResult) -> tuple[str, dict]:
     mse, mae = (abs(gd.outlier_pull(r, k)[0]) for k in ("mse", "mae"))
     return ("same" if abs(mse - mae) < 1e-6 else "mse" if mse > mae else "mae"), {"mse": f"{mse:.3g}", "mae": f"{mae:.3g}"}
 
 
-_RATE = Question("rate", ("converged", "slow", "diverges"), _rate)
-_PULL = Question("pull", ("mse", "mae", "same"), _pull)
-GRADIENT_DESCENT = Lesson("gradient_descent", "1", (_GD,), {
+def _share(r: gd.GDResult) -> tuple[str, dict]:  # how far the outlier moves the best MAE line, as a share of the way
+    (mae, gap), mse = gd.outlier_pull(r, "mae"), gd.outlier_pull(r, "mse")[0]
+    share = abs(mae) / gap
+    kind = "hardly" if share < 0.01 else "little" if share < 0.1 else "far"
+    return kind, {"mae": f"{100 * share:.2g}%", "mse": f"{100 * abs(mse) / gap:.2g}%"}
+
+
+def _same(r: gd.ValleyResult) -> tuple[str, dict]:  # do all rates end in one minimum?
+    ends = set(r.ends.end)
+    kind = "all_global" if ends == {"global"} else "all_local" if ends == {"local"} else "differ"
+    return kind, {"g": int((r.ends.end == "global").sum()), "l": int((r.ends.end == "local").sum()), "n": len(r.ends)}
+
+
+def _escape(r: gd.ValleyResult) -> tuple[str, dict]:  # which rate reaches the global minimum from this start?
+    won = r.ends.set_index("lr").end.eq("global")
+    kind = "largest" if won.get(max(gd.RATES), False) else "smaller" if won.any() else "none"
+    return kind, {"g": int(won.sum()), "n": len(won)}
+
+
+_VAL = {**_VALLEYS.defaults(), "gd_tab": "valleys"}  # the tab's defaults: a0 1, h0 2.5
+GRADIENT_DESCENT = Lesson("gradient_descent", "1", (_GD, _VALLEYS), {
     "good": {**_START, "loss": "mse", "lr": 0.1, "outlier": False},
     "too_small": {**_START, "loss": "mse", "lr": 0.001, "outlier": False},
     "diverges": {**_START, "loss": "mse", "lr": 1.0, "outlier": False},  # above lr_limit for every seed
     "outlier_mse": {**_START, "loss": "mse", "lr": 0.1, "outlier": True},
     "outlier_mae": {**_START, "loss": "mae", "lr": 0.1, "outlier": True},
-}, questions={"good": _RATE, "too_small": _RATE, "diverges": _RATE, "outlier_mse": _PULL, "outlier_mae": _PULL},
-   moments={"good": Moment(2), "too_small": Moment(1.5), "diverges": Moment(1.5), "outlier_mse": Moment(1.5),
-            "outlier_mae": Moment(1)})
+    "same_start": _VAL,  # lr 0.5, 1, 2 end in the global minimum, lr 4 in the local one (the points are fixed)
+    "other_valley": {**_VAL, "nc_a0": 2.5, "nc_h0": -1.0},  # every rate ends in the local minimum
+}, tab_key="gd_tab",
+   questions={"too_small": Question("rate", ("converged", "slow", "diverges"), _rate),
+              "diverges": Question("first", ("down", "up"), _first),
+              "outlier_mse": Question("pull", ("mse", "mae", "same"), _pull),
+              "outlier_mae": Question("share", ("hardly", "little", "far"), _share),
+              "same_start": Question("same", ("all_global", "all_local", "differ"), _same),
+              "other_valley": Question("escape", ("largest", "smaller", "none"), _escape)},
+   moments={"good": Moment(1.5), "too_small": Moment(1), "diverges": Moment(1), "outlier_mse": Moment(1),
+            "outlier_mae": Moment(1, core=False), "same_start": Moment(1), "other_valley": Moment(1)})
 
 _PIECE = Section("piece", ac.PieceConfig, ac.run_piece, ("c", "b", "w"), prefix="pc_")
 _FIT = Section("fit", ac.FitConfig, ac.run_fit, ("target", "units", "act"), prefix="fit_",
