@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 # The issue targets (cold s on one core, warm s, first live curve s) per (lesson, section); None: no target set.
 TARGETS = {
-    ("gradient_descent", "run"): (0.5, 0.1, None),
+    ("gradient_descent", "run"): (0.5, 0.1, None), ("gradient_descent", "valleys"): (0.5, 0.1, None),
     ("activations", "piece"): (None, 0.1, None), ("activations", "fit"): (1.5, 0.1, 0.3),
     ("overfitting", "capacity"): (3.0, 0.15, 0.5), ("overfitting", "remedies"): (3.0, 0.15, 0.5),
     ("overfitting", "cv"): (3.0, 0.15, 0.5), ("overfitting", "reliability"): (3.0, 0.15, None),

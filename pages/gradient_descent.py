@@ -25,11 +25,9 @@ def rates(f: pd.DataFrame) -> pd.DataFrame:
 @cached_run
 def train(cfg, points: Points | None = None):
     """One cached run per distinct config (and own data): the defaults are computed once for the whole class."""
-    if isinstance(cfg, gd.ValleyConfig):
-        curve = lambda f: charts.lines(rates(f), "step", "loss", "rate", log_y=True,  # noqa: E731
-                                       title=t(f"{L.name}.valleys.curve"), points=False)
-    else:
-        curve = lambda f: charts.lines(f, "step", "loss", log_y=True, title=t(f"{L.name}.curve_title"))  # noqa: E731
+    many = isinstance(cfg, gd.ValleyConfig)  # the valleys draw one curve per rate
+    curve = lambda f: charts.lines(rates(f) if many else f, "step", "loss", "rate" if many else None, log_y=True,  # noqa: E731
+                                   title=t(f"{L.name}.{'valleys.curve' if many else 'curve_title'}"))
     with turn():
         return L.run(cfg, progress=live_progress(t("common.training"), curve), points=points)
 
@@ -152,25 +150,21 @@ def valley_verdict(cfg: gd.ValleyConfig, ends: pd.DataFrame, where) -> None:
 def valleys(cfg: gd.ValleyConfig, r: gd.ValleyResult, side) -> dict:
     """The network's tab: where each rate's run ended (words, then one small surface per rate), the loss curves
     against the local minimum's loss, and the two minima's fits over the points."""
-    (g, lo), ends = r.minima.loss, r.ends
+    g, lo = r.minima.loss
     side.metric(t(f"{L.name}.valleys.m_global"), number(g))
     side.metric(t(f"{L.name}.valleys.m_local"), number(lo))
-    numbers, figure = page.lead()
-    valley_verdict(cfg, r.ends, numbers)
-    best = tuple(r.minima.loc[0, ["a", "h"]])
-    with figure:
-        for col, (lr, path) in zip(st.columns(len(gd.RATES)), r.paths.groupby("lr", sort=False)):
-            end = ends.set_index("lr").end[lr]
-            with col, charts.narrow(14):
-                charts.show(charts.heatmap(r.surface, "a", "h", "loss", path=path, marker=path.iloc[[-1]], best=best,
-                                           height=240, title=f"lr {lr:g} → {t(f'{L.name}.valleys.short.{end}')}",
-                                           z_title=t("common.loss")), r.surface, f"valleys_{lr:g}")
+    valley_verdict(cfg, r.ends, st)  # first, also on the projector: the panels under it fit the first screen
+    best, ends = tuple(r.minima.loc[0, ["a", "h"]]), r.ends.set_index("lr").end
+    for col, (lr, path) in zip(st.columns(len(gd.RATES)), r.paths.groupby("lr", sort=False)):
+        with col, charts.narrow(18):
+            charts.show(charts.heatmap(r.surface, "a", "h", "loss", path=path, marker=path.iloc[[-1]], best=best,
+                                       height=240, title=f"lr {lr:g} → {t(f'{L.name}.valleys.short.{ends[lr]}')}",
+                                       z_title=t("common.loss")), r.surface, f"valleys_{lr:g}")
     left, right = st.columns(2)
     with left:
-        p = rates(r.paths)
-        charts.show(charts.lines(p, "step", "loss", "rate", dash="rate", log_y=True, points=False, rule_y=lo,
-                                 rule_label=t(f"{L.name}.valleys.rule"), title=t(f"{L.name}.valleys.curve"),
-                                 x_title=t("common.step"), y_title=t("common.loss")), p, "valleys_loss")
+        charts.show(charts.lines(rates(r.paths), "step", "loss", "rate", dash="rate", log_y=True, points=False,
+                                 rule_y=lo, rule_label=t(f"{L.name}.valleys.rule"), title=t(f"{L.name}.valleys.curve"),
+                                 x_title=t("common.step"), y_title=t("common.loss")), r.paths, "valleys_loss")
     with right:
         fit = r.fits.assign(curve=r.fits.kind.map(lambda k: t(f"{L.name}.valleys.fit_{k}")))
         colours = {t(f"{L.name}.valleys.fit_global"): "#2ca02c", t(f"{L.name}.valleys.fit_local"): "#ff7f0e"}
