@@ -14,20 +14,17 @@ from ui.lessons import GRADIENT_DESCENT as L
 from ui.live import cached_run, live_progress, turn
 
 
-INTRO = {"valleys": {"k": f"{gd.valleys.STEEP:g}", "n": gd.valleys.N_POINTS, "rates": ", ".join(map("{:g}".format, gd.RATES))}}
-
-
 def rates(f: pd.DataFrame) -> pd.DataFrame:
-    """The valleys' frames with each run named by its rate, the same words in both languages (colours follow it)."""
-    return f.assign(rate="lr " + f.lr.map("{:g}".format))
+    """The valleys' frames with each run named by its rate (colours follow the rates' order, not the words)."""
+    return f.assign(rate=f.lr.map(lambda v: t(f"{L.name}.valleys.rate", lr=f"{v:g}")))
 
 
 @cached_run
 def train(cfg, points: Points | None = None):
     """One cached run per distinct config (and own data): the defaults are computed once for the whole class."""
     many = isinstance(cfg, gd.ValleyConfig)  # the valleys draw one curve per rate
-    curve = lambda f: charts.lines(rates(f) if many else f, "step", "loss", "rate" if many else None, log_y=True,  # noqa: E731
-                                   title=t(f"{L.name}.{'valleys.curve' if many else 'curve_title'}"))
+    curve = lambda f: charts.lines(rates(f) if many else f, "step", "loss", "rate" if many else None,  # noqa: E731
+                                   log_y=True, title=t(f"{L.name}.{'valleys.curve' if many else 'curve_title'}"))
     with turn():
         return L.run(cfg, progress=live_progress(t("common.training"), curve), points=points)
 
@@ -119,11 +116,11 @@ def line(cfg: gd.GDConfig, r: gd.GDResult, side) -> dict:
         m = st.columns(4)
         m[0].metric(t(f"{L.name}.m_final"), number(r.path.loss.iloc[-1]))
         m[1].metric(t(f"{L.name}.m_best"), number(r.best_loss))
-        if cfg.loss == "mse":  # MSE's bowl has a stability limit; MAE's steps keep their size: show how long
+        hop = r.path[["b", "w"]].diff().iloc[-1].pow(2).sum() ** 0.5 if last else None  # the last step's length
+        if cfg.loss == "mse":  # MSE's bowl has a stability limit; MAE has none, its gradient does not fade away
             m[2].metric(t(f"{L.name}.m_limit"), number(r.lr_limit))
         else:
-            step = ((r.path.b.iloc[-1] - r.path.b.iloc[-2]) ** 2 + (r.path.w.iloc[-1] - r.path.w.iloc[-2]) ** 2) ** 0.5
-            m[2].metric(t(f"{L.name}.m_step"), number(step) if last else "—")
+            m[2].metric(t(f"{L.name}.m_step"), "—" if hop is None else number(hop))
         m[3].metric(t(f"{L.name}.m_params"), f"{number(r.path.b.iloc[-1])}, {number(r.path.w.iloc[-1])}")
     with left:
         surface_chart(r, at, k)
@@ -143,8 +140,8 @@ def valley_verdict(cfg: gd.ValleyConfig, ends: pd.DataFrame, where) -> None:
                    end=word(f"end.{e}", steps=cfg.steps)) for e in gd.valleys.ENDS if (ends.end == e).any()]
     kinds = set(ends.end)
     tail = f"one_{min(kinds)}" if kinds in ({"global"}, {"local"}) else "mixed" if {"global", "local"} <= kinds else ""
-    (where.success if kinds == {"global"} else where.warning)(
-        word("verdict", a=f"{cfg.a0:g}", h=f"{cfg.h0:g}", groups=word("sep").join(groups)) + (word(tail) if tail else ""))
+    text = word("verdict", a=f"{cfg.a0:g}", h=f"{cfg.h0:g}", groups=word("sep").join(groups))
+    (where.success if kinds == {"global"} else where.warning)(text + (word(tail) if tail else ""))
 
 
 def valleys(cfg: gd.ValleyConfig, r: gd.ValleyResult, side) -> dict:
@@ -157,9 +154,9 @@ def valleys(cfg: gd.ValleyConfig, r: gd.ValleyResult, side) -> dict:
     best, ends = tuple(r.minima.loc[0, ["a", "h"]]), r.ends.set_index("lr").end
     for col, (lr, path) in zip(st.columns(len(gd.RATES)), r.paths.groupby("lr", sort=False)):
         with col, charts.narrow(18):
+            title = t(f"{L.name}.valleys.panel", lr=f"{lr:g}", end=t(f"{L.name}.valleys.short.{ends[lr]}"))
             charts.show(charts.heatmap(r.surface, "a", "h", "loss", path=path, marker=path.iloc[[-1]], best=best,
-                                       height=240, title=f"lr {lr:g} → {t(f'{L.name}.valleys.short.{ends[lr]}')}",
-                                       z_title=t("common.loss")), r.surface, f"valleys_{lr:g}")
+                                       height=240, title=title, z_title=t("common.loss")), r.surface, f"valleys_{lr:g}")
     left, right = st.columns(2)
     with left:
         charts.show(charts.lines(rates(r.paths), "step", "loss", "rate", dash="rate", log_y=True, points=False,
@@ -179,8 +176,10 @@ for name, tab in page.tabs(L).items():
     if not tab.open:  # lazy: the other tab computes nothing
         continue
     with tab:
+        intro = {"k": f"{gd.valleys.STEEP:g}", "n": gd.valleys.N_POINTS,  # the valleys' explanation, from core
+                 "rates": t(f"{L.name}.valleys.comma").join(map("{:g}".format, gd.RATES))}
         _, cfg, side, main = page.section(L, name, heading=False, skip=("at_step",) if name == "run" else (),
-                                          intro=INTRO.get(name))
+                                          intro=intro if name == "valleys" else None)
         points = page.own_points(L, name, side)
         if points is None and predict.hidden(L, name, cfg, main):  # predict first: hidden until Reveal
             code.flush()

@@ -66,8 +66,8 @@ def bump(a: torch.Tensor, h: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 def points() -> tuple[torch.Tensor, torch.Tensor]:
     """The fixed points: x evenly spread, y = a hill plus a shallower dip (each the bump's own shape)."""
     x = torch.linspace(-SPAN, SPAN, N_POINTS, dtype=torch.float64)  # (N,)
-    one = lambda p: bump(torch.tensor(p[0], dtype=torch.float64), torch.tensor(p[1], dtype=torch.float64), x)  # noqa: E731
-    return x, one(HILL) + one(DIP)
+    (ha, hh), (da, dh) = (torch.tensor(p, dtype=torch.float64) for p in (HILL, DIP))
+    return x, bump(ha, hh, x) + bump(da, dh, x)
 
 
 def loss_fn(a: torch.Tensor, h: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
