@@ -63,7 +63,8 @@ def surface_chart(r: gd.GDResult, at: int, k: int) -> None:
     path = gd.path_in_frame(r, at)
     charts.show(charts.heatmap(r.surface, "b", "w", "loss", title=t(f"{L.name}.surface_title"),
                                z_title=t(f"{L.name}.surface_z"), path=path, marker=path.iloc[[-1]],
-                               best=(r.best_b, r.best_w)), r.surface, "loss_surface")
+                               best=(r.best_b, r.best_w), key_right=charts.big()),  # under the tabs: fits 720 px
+                r.surface, "loss_surface")
     if at > k:  # the marker waits at the edge where the path left; say where the step really is
         row = r.path.iloc[at]
         st.caption(t(f"{L.name}.escape_off", step=at, b=number(row.b), w=number(row.w), loss=number(row.loss)))
@@ -153,20 +154,17 @@ def valleys(cfg: gd.ValleyConfig, r: gd.ValleyResult, side) -> dict:
     valley_verdict(cfg, r.ends, st)  # first, also on the projector: the panels under it fit the first screen
     best, ends = tuple(r.minima.loc[0, ["a", "h"]]), r.ends.set_index("lr").end
     for col, (lr, path) in zip(st.columns(len(gd.RATES)), r.paths.groupby("lr", sort=False)):
-        with col, charts.narrow(18):
+        with col, charts.narrow(10):  # every title two lines: the rate, then the end (panels line up)
             title = t(f"{L.name}.valleys.panel", lr=f"{lr:g}", end=t(f"{L.name}.valleys.short.{ends[lr]}"))
             charts.show(charts.heatmap(r.surface, "a", "h", "loss", path=path, marker=path.iloc[[-1]], best=best,
                                        height=240, title=title, z_title=t("common.loss")), r.surface, f"valleys_{lr:g}")
-    left, right = st.columns(2)
-    with left:
-        charts.show(charts.lines(rates(r.paths), "step", "loss", "rate", dash="rate", log_y=True, points=False,
-                                 rule_y=lo, rule_label=t(f"{L.name}.valleys.rule"), title=t(f"{L.name}.valleys.curve"),
-                                 x_title=t("common.step"), y_title=t("common.loss")), r.paths, "valleys_loss")
-    with right:
-        fit = r.fits.assign(curve=r.fits.kind.map(lambda k: t(f"{L.name}.valleys.fit_{k}")))
-        colours = {t(f"{L.name}.valleys.fit_global"): "#2ca02c", t(f"{L.name}.valleys.fit_local"): "#ff7f0e"}
-        charts.show(charts.points_and_lines(r.data, fit, line_color="curve", line_colors=colours,
-                                            title=t(f"{L.name}.valleys.fit_title")), r.data, "valleys_points")
+    charts.show(charts.lines(rates(r.paths), "step", "loss", "rate", dash="rate", log_y=True, points=False, height=240,
+                             rule_y=lo, rule_label=t(f"{L.name}.valleys.rule"), title=t(f"{L.name}.valleys.curve"),
+                             x_title=t("common.step"), y_title=t("common.loss")), r.paths, "valleys_loss")
+    fit = r.fits.assign(curve=r.fits.kind.map(lambda k: t(f"{L.name}.valleys.fit_{k}")))
+    colours = {t(f"{L.name}.valleys.fit_global"): "#2ca02c", t(f"{L.name}.valleys.fit_local"): "#ff7f0e"}
+    charts.show(charts.points_and_lines(r.data, fit, line_color="curve", line_colors=colours, height=240,
+                                        title=t(f"{L.name}.valleys.fit_title")), r.data, "valleys_points")
     return {"g": number(g), "l": number(lo)}
 
 
