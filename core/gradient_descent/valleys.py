@@ -27,7 +27,7 @@ STEEP, HALF = 3.0, 1.0  # the sigmoids' slope and the bump's half-width: a smoot
 HILL, DIP = (-2.0, 1.0), (2.0, -0.6)  # (position, height) of the points' hill and dip
 N_POINTS, SPAN = 17, 4.0  # points evenly spread on [-SPAN, SPAN]
 SETTLED = 0.01  # a run within this distance of a minimum (in the (a, h) plane) has ended in it
-FLAT = 1e-6  # elsewhere, a gradient norm below this: stopped on a flat stretch (the bump left the points)
+FLAT = 1e-6  # elsewhere, a gradient norm below this: stopped where the loss is flat (e.g. the bump slid off the points)
 ENDS = ("global", "local", "moving", "flat", "diverged")  # every way a run can end, in the order the page lists them
 A_BOX, H_BOX = (-4.5, 4.5), (-3.25, 3.25)  # the surface chart's window: every start the sliders offer, with a margin
 
