@@ -165,3 +165,17 @@ def test_the_run_sheet_states_the_lecture_time_and_every_moments_time():
     assert len(rows) == len(sheet.ITEMS)
     for row, item in zip(rows, sheet.ITEMS):
         assert f"{item.moment.talk:g} min + " in row and ("core" if item.moment.core else "optional") in row
+
+
+def test_readme_counts_follow_the_specs():
+    """The README's run-sheet and predict-first numbers are the specs' (a new preset or question updates them)."""
+    import re
+
+    from tests.conftest import ROOT
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    core = [i for i in sheet.ITEMS if i.moment.core]
+    questions = sum(len(x.questions) for x in LESSONS)
+    assert re.search(rf"\({questions} of them, e\.g\.", text)
+    assert f"in course order ({len(sheet.ITEMS)} moments)" in text and f"*Run-sheet k / {len(sheet.ITEMS)}*" in text
+    assert f"about {sheet.total(list(sheet.ITEMS))} minutes" in text
+    assert f"`?sheet_core=true`: {len(core)} moments) about {sheet.total(core)}, within" in text
