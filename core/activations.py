@@ -36,6 +36,7 @@ PIECE_X = (-4.0, 4.0)  # the one-piece charts' x range
 # 1e-6 on the next) says how training went, not how many pieces the model has: drawn as is, the 3-kink curve's
 # ReLU errors zig-zagged between 1e-13 and 1e-5 against k and read as "more neurons fit worse".
 FLOOR = 1e-4
+ROUNDING = 1e-10  # a relative error below this is zero up to float32 rounding (exact fits end near 1e-13): exact
 
 
 def act(name: str, z: torch.Tensor) -> torch.Tensor:

@@ -27,6 +27,8 @@ def run(cfg):
 def piece_text(cfg: ac.PieceConfig, r: ac.PieceResult) -> str:
     """Where the piece sits and how steep it is, and where the hard sigmoid ramps, from the sliders; the identity's
     measured gap."""
+    if cfg.c == 0:  # every piece is c times something: all of them are 0
+        return sentences(t(f"{L.name}.piece.zero"), t(f"{L.name}.piece.identity", gap=f"{r.identity_gap:.1e}"))
     if cfg.w == 0:
         return sentences(t(f"{L.name}.piece.flat", level=number(cfg.c / (1 + math.exp(-cfg.b)))),
                          t(f"{L.name}.piece.identity", gap=f"{r.identity_gap:.1e}"))
@@ -59,12 +61,13 @@ def piece(cfg: ac.PieceConfig, r: ac.PieceResult, side) -> None:
 
 
 def fit_verdict(cfg: ac.FitConfig, r: ac.FitResult) -> str:
-    """The fit's error in words, how many starts reached the floor, and whether the fit is exact (below the floor,
-    and the target is made of such pieces: the kinked curve, ReLU, at least one piece per kink)."""
+    """The fit's error in words, how many starts reached the floor, and whether the fit is exact (zero up to
+    rounding, and the target is made of such pieces: the kinked curve, ReLU, at least one piece per kink) or could
+    be (below the floor, not yet zero)."""
     mine = r.starts[(r.starts.act == cfg.act) & (r.starts.k == cfg.units)]
     below = r.rel_mse < ac.FLOOR
-    exact = below and cfg.target == "kinks" and cfg.act == "relu" and cfg.units >= ac.N_KINKS
-    tail = "exact" if exact else "below" if below else ""
+    can = cfg.target == "kinks" and cfg.act == "relu" and cfg.units >= ac.N_KINKS
+    tail = ("exact" if r.rel_mse < ac.ROUNDING else "could") if below and can else "below" if below else ""
     return sentences(t(f"{L.name}.fit.verdict", k=cfg.units, act=cfg.act, rel=f"{r.rel_mse:.1e}", r=cfg.restarts,
                        ok=int((mine.rel_mse < ac.FLOOR).sum()), **FLOOR),
                      t(f"{L.name}.fit.{tail}", n=ac.N_KINKS, **FLOOR) if tail else "")

@@ -46,7 +46,7 @@ def capacity(cfg: of.SweepConfig, r: of.SweepResult, side) -> None:
     numbers, figure = page.lead()
     bval, dval = m.val_loss[r.best_depth], m.val_loss[deepest]
     numbers.info(t(f"{L.name}.capacity.{'verdict' if r.best_depth < deepest else 'verdict_deepest'}", best=r.best_depth,
-                   bval=bval, D=deepest, dtrain=m.train_loss[deepest], dval=dval, more=dval / bval - 1))
+                   bval=bval, D=deepest, dtrain=m.train_loss[deepest], dval=dval, more=f"{100 * (dval / bval - 1):.2g}%"))
     for col, k in zip(numbers.columns(4), ("train_loss", "val_loss", "gap", "best_epoch")):
         col.metric(t(f"{L.name}.m.{k}", d=row.name), number(row[k]) if k != "best_epoch" else str(int(row[k])))
     long = losses(m.reset_index(), "depth")

@@ -137,7 +137,7 @@ def adding(cfg, r, side) -> dict:
                              x_title=t(f"{L.name}.flow.x"), y_title=t(f"{L.name}.adding.gate_y"),
                              marker_x=r.sequence.t[r.sequence.marker > 0].tolist()), r.gates, "lstm_gates")
     g = rg.gate_story(r)
-    return g | dict(units=cfg.hidden, keep=f"{g['keep']:.0%}",
+    return g | dict(units=cfg.hidden, keep=f"{g['keep']:.0%}", T=cfg.T, lstm=f"{r.lstm_mse:.3g}", rnn=f"{r.rnn_mse:.3g}",
                     inputs=t(f"{L.name}.adding.input_{'higher' if g['in_marks'] > g['in_else'] else 'not_higher'}", **g))
 
 

@@ -122,3 +122,15 @@ def test_unknown_tab_opens_the_first_with_a_notice():
     at = open_page(tabbed.page, query={tabbed.tab_key: "<garbage>"})
     assert_clean(at)
     assert any(f"`{tabbed.tab_key}`" in w.value for w in at.warning)
+
+
+def test_a_retired_control_in_an_old_link_is_dropped_without_a_notice():
+    """The convolution sharing tab's old fully connected control (cvs_fc) left with its fully connected layer: the
+    old AlphaGo preset's link opens the same tab and values, with no warning on the projector and no cvs_fc in the
+    share link."""
+    old = {"cv_tab": "sharing", "cvs_n": "19", "cvs_cin": "48", "cvs_filters": "192", "cvs_k": "5", "cvs_fc": "361"}
+    at = open_page(lesson_named("convolution").page, "en", old)
+    assert_clean(at)
+    assert not at.warning and "cvs_fc" not in at.query_params
+    assert all(at.session_state[k] == int(v) for k, v in old.items() if k not in ("cv_tab", "cvs_fc"))
+    assert "cvs_fc" not in at.sidebar.code[0].value

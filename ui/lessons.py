@@ -85,6 +85,7 @@ class Lesson:
     tab_key: str = ""  # given: the sections are tabs bound to this URL key, and only the open one trains
     questions: dict[str, Question] = field(default_factory=dict)  # preset -> its question (predict, then reveal)
     moments: dict[str, Moment] = field(default_factory=dict)  # preset -> its time and mark on the run-sheet (each one)
+    retired: tuple[str, ...] = ()  # URL keys of controls removed since: an old link's value is dropped without notice
 
     @property
     def lazy(self) -> bool:
@@ -384,7 +385,8 @@ CONVOLUTION = Lesson("convolution", "4", (_CHANNELS, _FIELD, _OVERLAP, _SHARING,
                                 "subsample": Question("pooled", ("s16c3", "s16c1", "s8c3"), _pooled)},
    moments={"channels": Moment(1), "one_hot": Moment(1, core=False), "slide": Moment(1, core=False),
             "stride2": Moment(1, core=False), "padding": Moment(1, core=False), "out_size": Moment(1.5),
-            "stride3": Moment(1.5), "sharing": Moment(1.5), "subsample": Moment(1), "alphago": Moment(1, core=False)})
+            "stride3": Moment(1.5), "sharing": Moment(1.5), "subsample": Moment(1), "alphago": Moment(1, core=False)},
+   retired=("cvs_fc",))  # the sharing tab's fully connected layer now has the convolution's outputs
 
 _POOL = Section("pool", pl.PoolingConfig, pl.run_pooling,
                 ("task", "pool_a", "pool_b", "n_conv", "channels", "kernel", "epochs", "lr"), prefix="cnn_",

@@ -138,8 +138,11 @@ def own_path(url_paths: set[str]) -> None:
 
 
 def own_page_url(lesson: Lesson | None) -> None:
-    """Judge the link's values for this page before any widget exists; unknown keys get a notice."""
+    """Judge the link's values for this page before any widget exists; unknown keys get a notice, keys of controls
+    the lesson has retired are dropped silently (an old link in a slide opens without a warning)."""
     controls = page_controls(lesson)
+    for key in set(lesson.retired if lesson else ()) & set(st.query_params):
+        del st.query_params[key]
     own_url(controls, known={c.key for c in SHARED + controls} | {sheet.KEY, sheet.WALK.key, sheet.CORE.key})
 
 
