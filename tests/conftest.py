@@ -27,7 +27,9 @@ def pytest_terminal_summary(terminalreporter):
 
 @pytest.fixture
 def fresh_cache():
-    """Clear st.cache_data, so a page test computes its own run instead of dodging the cache by seed."""
+    """Clear st.cache_data before the test, so a page test computes its own run instead of dodging the cache by
+    seed, and after it, so what it computed (e.g. under a monkeypatched loss) never reaches a later test."""
     import streamlit as st
     st.cache_data.clear()
     yield
+    st.cache_data.clear()
